@@ -1,0 +1,44 @@
+# 同心 Tongxin — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export TONGXIN_DEMO_PASSWORD ?= Tongxin2024demo
+
+.PHONY: demo install test test-sqlite test-postgres system-packages serve seed bench clean
+
+$(BIN)/activate: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+## make demo: install, migrate, load the demo street, print the logins, serve on 127.0.0.1:8000
+demo: install
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py seed_demo --scale street
+	@$(PY) manage.py demo_logins
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+system-packages:
+	@bash scripts/ensure_system_packages.sh
+
+## make test: the whole suite on SQLite, then again on PostgreSQL
+test: install system-packages test-sqlite test-postgres
+
+test-sqlite: install
+	@echo "== SQLite =="
+	env -u DATABASE_URL $(BIN)/pytest
+
+test-postgres: install
+	@echo "== PostgreSQL =="
+	bash scripts/with_postgres.sh $(BIN)/pytest
+
+## make bench: measured figures (see README)
+bench: install system-packages
+	bash scripts/with_postgres.sh $(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var/tongxin.sqlite3*

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from tongxin.core import views as core_views
+
+from .api import api
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("audit/", core_views.audit_log, name="audit_log"),
+    path("accounts/", include("tongxin.accounts.urls")),
+    path("orgs/", include("tongxin.orgs.urls")),
+    path("people/", include("tongxin.people.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+admin.site.site_header = "同心 Tongxin 配置管理"
+admin.site.site_title = "同心 Tongxin"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install what the test suite needs from Debian packages when it is missing:
+# PostgreSQL server binaries, and Chromium for the browser tests.
+set -euo pipefail
+need=()
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then need+=(postgresql postgresql-contrib); fi
+if ! command -v chromium >/dev/null 2>&1; then need+=(chromium); fi
+if ! fc-list 2>/dev/null | grep -qi "cjk"; then need+=(fonts-noto-cjk); fi
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+echo "Installing from Debian packages: ${need[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null

@@ -1,0 +1,79 @@
+"""Who may act where: the roles an account holds and the org subtrees they cover."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from .models import STAFF_ROLES, Role, RoleAssignment
+
+_CACHE_ATTR = "_tongxin_role_scopes"
+
+
+def user_role_scopes(user) -> list[tuple[str, str, str]]:
+    """``[(role, org_path, org_code), …]`` for the account, read once per request."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(
+            RoleAssignment.objects.filter(user=user).values_list("role", "org__path", "org__code")
+        )
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_role_scopes(user) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def user_roles(user) -> set[str]:
+    return {role for role, _, _ in user_role_scopes(user)}
+
+
+def is_staff_user(user) -> bool:
+    return bool(user_roles(user) & STAFF_ROLES)
+
+
+def scope_paths(user, roles: Iterable[str]) -> list[str]:
+    wanted = set(roles)
+    return [path for role, path, _ in user_role_scopes(user) if role in wanted]
+
+
+def has_role_over(user, roles: Iterable[str], path: str) -> bool:
+    """True if the account holds one of ``roles`` on ``path`` or on an ancestor of it."""
+    return any(path.startswith(scope) for scope in scope_paths(user, roles))
+
+
+def scope_filter(user, roles: Iterable[str], field: str = "org_path") -> Q | None:
+    """A filter for rows under any org where the account holds one of ``roles``.
+
+    Nested scopes are collapsed so the query holds one condition per disjoint subtree.
+    """
+    paths = sorted(set(scope_paths(user, roles)))
+    outer: list[str] = []
+    for path in paths:
+        if not any(path.startswith(p) for p in outer):
+            outer.append(path)
+    if not outer:
+        return None
+    condition = Q()
+    for path in outer:
+        condition |= Q(**{f"{field}__startswith": path})
+    return condition
+
+
+HOME_ROLE_ORDER = [
+    Role.STREET_ADMIN, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.BUILDING_HEAD, Role.SUPERIOR,
+    Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR, Role.PARTY_MEMBER, Role.RESIDENT,
+]
+
+
+def primary_role(user) -> str | None:
+    roles = user_roles(user)
+    for role in HOME_ROLE_ORDER:
+        if role in roles:
+            return role
+    return None

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongxin.core.audit import AuditAction, audit_record
+from tongxin.orgs.models import Org
+from tongxin.people.models import Person
+
+from .models import ApiToken, Role, RoleAssignment, User
+from .selectors import forget_role_scopes
+
+
+@transaction.atomic
+def account_create(*, by, username: str, password: str, person: Person | None = None,
+                   first_name: str = "", check_password_policy: bool = True) -> User:
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": _("用户名已存在")})
+    user = User(username=username, person=person, first_name=first_name)
+    if check_password_policy:
+        validate_password(password, user)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit_record(by=by, action=AuditAction.ACCOUNT_CREATED, obj=user,
+                 changes={"username": username, "person": person.pk if person else None})
+    return user
+
+
+@transaction.atomic
+def account_set_password(*, by, user: User, password: str) -> User:
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(by=by, action=AuditAction.ACCOUNT_UPDATED, obj=user, changes={"password": "changed"})
+    return user
+
+
+@transaction.atomic
+def role_grant(*, by, user: User, role: str, org: Org) -> RoleAssignment:
+    if role not in Role.values:
+        raise ValidationError(_("未知角色"))
+    assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, org=org)
+    if created:
+        audit_record(by=by, action=AuditAction.ROLE_GRANTED, obj=assignment, changes={"role": role, "org": org.code})
+    forget_role_scopes(user)
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(*, by, assignment: RoleAssignment) -> None:
+    audit_record(by=by, action=AuditAction.ROLE_REVOKED, obj=assignment,
+                 changes={"role": assignment.role, "org": assignment.org.code})
+    user = assignment.user
+    assignment.delete()
+    forget_role_scopes(user)
+
+
+@transaction.atomic
+def api_token_issue(*, user: User) -> str:
+    """A new bearer token; the plain key is returned once and only its hash is stored."""
+    key = secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=user, key_hash=ApiToken.hash_key(key),
+        expires_at=timezone.now() + timedelta(days=settings.TONGXIN_API_TOKEN_DAYS),
+    )
+    audit_record(by=user, action=AuditAction.API_TOKEN_ISSUED, obj=user)
+    return key
+
+
+def api_token_user(key: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=ApiToken.hash_key(key), expires_at__gt=timezone.now(), user__is_active=True)
+        .first()
+    )
+    return token.user if token else None

@@ -1,0 +1,130 @@
+"""Audit events: the names of actions, and the one function that records them.
+
+Every service that writes calls ``audit_record`` inside its transaction, so the entry and the
+change land or fail together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+from .models import AuditEntry
+from .request_context import current_ip
+
+
+class AuditAction:
+    """Named audit events. Each value is stored in ``AuditEntry.action``."""
+
+    LOGIN = "login"
+    """A successful login (page or API token)."""
+    LOGIN_FAILED = "login_failed"
+    """A failed login attempt; ``changes`` holds the username tried."""
+    LOGIN_LOCKED = "login_locked"
+    """A login refused because the account is locked after repeated failures."""
+    LOGOUT = "logout"
+    """The user logged out."""
+    ORG_CREATED = "org_created"
+    """An org (city … building, unit, party organisation) was created."""
+    ORG_UPDATED = "org_updated"
+    """An org's name, kind or domain was changed."""
+    HOUSEHOLD_CREATED = "household_created"
+    """A household was registered."""
+    PERSON_CREATED = "person_created"
+    """A person was added to the registry (by hand, by import or by the demo)."""
+    PERSON_UPDATED = "person_updated"
+    """A person's data changed; personal data appears only as masked values."""
+    PERSON_REVEALED = "person_revealed"
+    """Someone displayed a full ID or phone number."""
+    PEOPLE_IMPORTED = "people_imported"
+    """A roster workbook was imported; ``changes`` holds the file name and counts."""
+    PEOPLE_EXPORTED = "people_exported"
+    """A list of people was exported to Excel."""
+    PARTY_MEMBER_SAVED = "party_member_saved"
+    """A party member profile was created or changed."""
+    ACCOUNT_CREATED = "account_created"
+    """A login account was created."""
+    ACCOUNT_UPDATED = "account_updated"
+    """An account was changed (password, activity)."""
+    ROLE_GRANTED = "role_granted"
+    """A role scoped to an org was given to an account."""
+    ROLE_REVOKED = "role_revoked"
+    """A role was taken from an account."""
+    RESPONSIBILITY_ASSIGNED = "responsibility_assigned"
+    """Someone was made to answer for an area, building or household (包片/包楼/包户)."""
+    STUDY_PAIR_CREATED = "study_pair_created"
+    """A young member was paired with an elderly or mobile one (结对助学)."""
+    SUPERVISOR_APPOINTED = "supervisor_appointed"
+    """A resident was appointed supervisor (群众监督员)."""
+    API_TOKEN_ISSUED = "api_token_issued"
+    """An API token was issued."""
+    TOTP_CONFIRMED = "totp_confirmed"
+    """A staff member set up the TOTP second factor."""
+
+
+def _describe(obj: models.Model | None) -> tuple[str, str, str]:
+    if obj is None:
+        return "", "", ""
+    return obj._meta.label_lower, str(obj.pk), str(obj)[:200]
+
+
+def audit_record(
+    *,
+    by,
+    action: str,
+    obj: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+    ip: str | None = None,
+    actor_name: str | None = None,
+) -> AuditEntry:
+    object_type, object_id, object_repr = _describe(obj)
+    actor = by if getattr(by, "pk", None) else None
+    return AuditEntry.objects.create(
+        actor=actor,
+        actor_name=actor_name if actor_name is not None else (by.get_username() if actor else "system"),
+        ip=ip or current_ip.get(),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        changes=changes or {},
+    )
+
+
+def audit_record_many(*, by, action: str, objects: Iterable[models.Model], changes_for=None) -> int:
+    """One entry per object, written in bulk (imports, demo data)."""
+    actor = by if getattr(by, "pk", None) else None
+    name = by.get_username() if actor else "system"
+    ip = current_ip.get()
+    entries = []
+    for obj in objects:
+        object_type, object_id, object_repr = _describe(obj)
+        entries.append(
+            AuditEntry(
+                actor=actor, actor_name=name, ip=ip, action=action, object_type=object_type,
+                object_id=object_id, object_repr=object_repr,
+                changes=changes_for(obj) if changes_for else {},
+            )
+        )
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    return len(entries)
+
+
+def changed_fields(instance: models.Model, before: dict[str, Any], fields: Iterable[str]) -> dict[str, list]:
+    """``{field: [old, new]}`` for the fields whose value differs from ``before``."""
+    diff = {}
+    for name in fields:
+        new = getattr(instance, name)
+        if before.get(name) != new:
+            diff[name] = [_jsonable(before.get(name)), _jsonable(new)]
+    return diff
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    return str(value)

@@ -1,0 +1,237 @@
+"""Writes on people. Every function validates, saves in one transaction and audits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tongxin.core import personal_data
+from tongxin.core.audit import AuditAction, audit_record, audit_record_many, changed_fields
+from tongxin.core.chinese import name_initials
+from tongxin.core.identity import (
+    birth_date_from_id, gender_from_id, mask_id_number, mask_phone, normalize_id_number, normalize_phone,
+)
+from tongxin.orgs.models import Household, Org, OrgKind
+
+from .models import (
+    PartyMember, Person, PersonGroup, PersonGroupMembership, Responsibility, ResponsibilityKind, StudyPair,
+    Supervisor,
+)
+
+PLACE_KINDS = (OrgKind.BUILDING, OrgKind.GRID, OrgKind.COMMUNITY, OrgKind.VILLAGE)
+
+
+@dataclass
+class PersonData:
+    """What the registry needs to know to add a person; used by the form, the import and the demo."""
+
+    name: str
+    org: Org
+    id_number: str = ""
+    phone: str = ""
+    gender: str = ""
+    birth_date: date | None = None
+    household: Household | None = None
+    groups: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+def _apply_personal_data(person: Person, *, id_number: str, phone: str) -> None:
+    if id_number:
+        person.id_number_encrypted = personal_data.encrypt(id_number)
+        person.id_number_hash = personal_data.lookup_hash(id_number)
+    if phone:
+        person.phone_encrypted = personal_data.encrypt(phone)
+        person.phone_hash = personal_data.lookup_hash(phone)
+        person.phone_masked = mask_phone(phone)
+
+
+def person_build(data: PersonData) -> Person:
+    """A validated, unsaved Person. Raises ``ValidationError`` with Chinese messages."""
+    name = (data.name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("姓名不能为空")})
+    if data.org.kind not in PLACE_KINDS:
+        raise ValidationError({"org": _("人员只能登记在社区、网格或楼栋下")})
+    if data.household is not None and data.household.org_id != data.org.pk:
+        raise ValidationError({"household": _("户不在所选楼栋/网格内")})
+    id_number = normalize_id_number(data.id_number) if data.id_number else ""
+    phone = normalize_phone(data.phone) if data.phone else ""
+    for group in data.groups:
+        if group not in PersonGroup.values:
+            raise ValidationError({"groups": _("未知的人员类别：%(g)s") % {"g": group}})
+    person = Person(
+        name=name,
+        name_initials=name_initials(name),
+        gender=data.gender or (gender_from_id(id_number) if id_number else ""),
+        birth_date=data.birth_date or (birth_date_from_id(id_number) if id_number else None),
+        household=data.household,
+        org=data.org,
+        org_path=data.org.path,
+        note=data.note,
+    )
+    _apply_personal_data(person, id_number=id_number, phone=phone)
+    return person
+
+
+@transaction.atomic
+def person_create(*, by, data: PersonData) -> Person:
+    person = person_build(data)
+    if person.id_number_hash and Person.objects.filter(id_number_hash=person.id_number_hash).exists():
+        raise ValidationError({"id_number": _("该身份证号已登记")})
+    person.full_clean(exclude=["id_number_hash"])
+    person.save()
+    PersonGroupMembership.objects.bulk_create(
+        [PersonGroupMembership(person=person, group=g) for g in sorted(set(data.groups))]
+    )
+    audit_record(by=by, action=AuditAction.PERSON_CREATED, obj=person, changes=_audit_view(person, data.groups))
+    return person
+
+
+def _audit_view(person: Person, groups: list[str]) -> dict:
+    """What the audit log keeps of a person: never a full ID or phone number."""
+    return {
+        "name": person.name,
+        "org": person.org.code,
+        "household": person.household.number if person.household else None,
+        "id_number": mask_id_number(person.id_number) if person.id_number_encrypted else "",
+        "phone": person.phone_masked,
+        "groups": sorted(groups),
+    }
+
+
+@transaction.atomic
+def person_bulk_create(*, by, rows: list[tuple[Person, list[str]]], batch_size: int = 2000) -> list[Person]:
+    """Insert many validated persons (from ``person_build``) with their groups and audit rows.
+
+    Used by the roster import and the demo; the caller has checked duplicates.
+    """
+    persons = [person for person, _ in rows]
+    Person.objects.bulk_create(persons, batch_size=batch_size)
+    memberships = [PersonGroupMembership(person=p, group=g) for p, groups in rows for g in sorted(set(groups))]
+    PersonGroupMembership.objects.bulk_create(memberships, batch_size=batch_size)
+    groups_by_person = {id(p): g for p, g in rows}
+    audit_record_many(
+        by=by, action=AuditAction.PERSON_CREATED, objects=persons,
+        changes_for=lambda p: {"name": p.name, "org_id": p.org_id, "phone": p.phone_masked,
+                               "groups": sorted(groups_by_person[id(p)])},
+    )
+    return persons
+
+
+@transaction.atomic
+def person_update(*, by, person: Person, name: str | None = None, phone: str | None = None,
+                  org: Org | None = None, household: Household | None = None, groups: list[str] | None = None,
+                  note: str | None = None, is_active: bool | None = None) -> Person:
+    tracked = ["name", "phone_masked", "org_id", "household_id", "note", "is_active"]
+    before = {f: getattr(person, f) for f in tracked}
+    if name is not None:
+        if not name.strip():
+            raise ValidationError({"name": _("姓名不能为空")})
+        person.name = name.strip()
+        person.name_initials = name_initials(person.name)
+    if phone is not None:
+        if phone:
+            _apply_personal_data(person, id_number="", phone=normalize_phone(phone))
+        else:
+            person.phone_encrypted = person.phone_hash = person.phone_masked = ""
+    if org is not None:
+        if org.kind not in PLACE_KINDS:
+            raise ValidationError({"org": _("人员只能登记在社区、网格或楼栋下")})
+        person.org, person.org_path = org, org.path
+        PartyMember.objects.filter(person=person).update(org_path=org.path)
+    if household is not None:
+        if household.org_id != person.org_id:
+            raise ValidationError({"household": _("户不在所选楼栋/网格内")})
+        person.household = household
+    if note is not None:
+        person.note = note
+    if is_active is not None:
+        person.is_active = is_active
+    person.full_clean(exclude=["id_number_hash"])
+    person.save()
+    diff = changed_fields(person, before, tracked)
+    if groups is not None:
+        old = set(person.group_codes)
+        new = set(groups)
+        if old != new:
+            PersonGroupMembership.objects.filter(person=person, group__in=old - new).delete()
+            PersonGroupMembership.objects.bulk_create([PersonGroupMembership(person=person, group=g) for g in new - old])
+            diff["groups"] = [sorted(old), sorted(new)]
+    if diff:
+        audit_record(by=by, action=AuditAction.PERSON_UPDATED, obj=person, changes=diff)
+    return person
+
+
+def person_reveal(*, by, person: Person, field_name: str) -> str:
+    """The full ID or phone number, for a role allowed to see it. Every reveal is audited."""
+    if field_name not in ("id_number", "phone"):
+        raise ValueError(field_name)
+    if not by.has_perm("people.reveal_person", person):
+        raise PermissionError(_("无权查看完整信息"))
+    value = getattr(person, field_name)
+    audit_record(by=by, action=AuditAction.PERSON_REVEALED, obj=person, changes={"field": field_name})
+    return value
+
+
+@transaction.atomic
+def party_member_save(*, by, person: Person, branch: Org, joined_on: date | None = None, status: str = "full",
+                      needs_home_delivery: bool = False, is_mobile: bool = False, in_hardship: bool = False,
+                      audit: bool = True) -> PartyMember:
+    if branch.kind not in (OrgKind.PARTY_BRANCH, OrgKind.PARTY_COMMITTEE):
+        raise ValidationError({"branch": _("所在支部必须是党支部或党委")})
+    if joined_on and joined_on > date.today():
+        raise ValidationError({"joined_on": _("入党日期不能晚于今天")})
+    member, created = PartyMember.objects.update_or_create(
+        person=person,
+        defaults=dict(branch=branch, joined_on=joined_on, status=status, needs_home_delivery=needs_home_delivery,
+                      is_mobile=is_mobile, in_hardship=in_hardship, org_path=person.org_path),
+    )
+    if audit:
+        audit_record(by=by, action=AuditAction.PARTY_MEMBER_SAVED, obj=member,
+                     changes={"created": created, "branch": branch.code, "status": status,
+                              "needs_home_delivery": needs_home_delivery, "is_mobile": is_mobile,
+                              "in_hardship": in_hardship})
+    return member
+
+
+@transaction.atomic
+def responsibility_assign(*, by, person: Person, kind: str, org: Org | None = None,
+                          household: Household | None = None) -> Responsibility:
+    if kind == ResponsibilityKind.HOUSEHOLD:
+        if household is None:
+            raise ValidationError(_("包户须指定户"))
+        path = household.org_path
+    else:
+        if org is None:
+            raise ValidationError(_("包片、包楼须指定片区或楼栋"))
+        if kind == ResponsibilityKind.BUILDING and org.kind != OrgKind.BUILDING:
+            raise ValidationError(_("包楼须指定楼栋"))
+        path = org.path
+    item = Responsibility.objects.create(kind=kind, person=person, org=org, household=household, org_path=path)
+    audit_record(by=by, action=AuditAction.RESPONSIBILITY_ASSIGNED, obj=item,
+                 changes={"kind": kind, "person": person.pk, "target": str(household or org)})
+    return item
+
+
+@transaction.atomic
+def study_pair_create(*, by, helper: PartyMember, member: PartyMember) -> StudyPair:
+    if helper.pk == member.pk:
+        raise ValidationError(_("不能与自己结对"))
+    pair, _created = StudyPair.objects.get_or_create(helper=helper, member=member, defaults={"active": True})
+    audit_record(by=by, action=AuditAction.STUDY_PAIR_CREATED, obj=pair,
+                 changes={"helper": helper.person_id, "member": member.person_id})
+    return pair
+
+
+@transaction.atomic
+def supervisor_appoint(*, by, person: Person, org: Org) -> Supervisor:
+    item, _created = Supervisor.objects.get_or_create(
+        person=person, org=org, defaults={"appointed_by": by if getattr(by, "pk", None) else None}
+    )
+    audit_record(by=by, action=AuditAction.SUPERVISOR_APPOINTED, obj=item, changes={"org": org.code})
+    return item
