@@ -1,6 +1,8 @@
 """Tests: a fast password hasher, fixed keys, the same database choice as local."""
 
 from .base import *  # noqa: F401,F403
+import os
+
 from .base import env
 
 SECRET_KEY = "test-only-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG"
@@ -11,5 +13,6 @@ ALLOWED_HOSTS = ["*"]
 
 # A file, not memory, so that tests can read the bytes SQLite writes to disk.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}  # noqa: F405
+    # One file per test run, so that parallel runs on one machine do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True  # no collectstatic needed in tests
