@@ -119,7 +119,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # not like the username.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "tongxin.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "tongxin.accounts.validators.LettersAndDigitsValidator"},
@@ -134,8 +134,13 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "tongxin.accounts.views.locked_out"
+# One lock per account however the login is spelt: the username, the phone number, or the
+# phone number with spaces, dashes or +86 would otherwise each get their own five tries.
+AXES_USERNAME_CALLABLE = "tongxin.accounts.backends.lockout_key"
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# How many proxies we run in front of the app (nginx: 1); see tongxin.core.request_context.
+TONGXIN_TRUSTED_PROXIES = int(env("TONGXIN_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "tongxin.core.request_context.client_ip"
 
 # Staff sessions end after this many idle seconds; residents stay logged in for two weeks.
 TONGXIN_STAFF_SESSION_SECONDS = int(env("TONGXIN_STAFF_SESSION_SECONDS", str(30 * 60)))

@@ -1,7 +1,9 @@
 """Account administration for the system admin. Every change goes through services (audited)."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from tongxin.core.audit import AuditAction, audit_record
 
@@ -9,18 +11,12 @@ from .models import RoleAssignment, User
 from .services import role_grant, role_revoke
 
 
-class RoleAssignmentInline(admin.TabularInline):
-    model = RoleAssignment
-    extra = 0
-    autocomplete_fields = ("org",)
-    can_delete = False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 def _is_sysadmin(request) -> bool:
     return request.user.has_perm("accounts.manage_accounts")
+
+
+def _grants_roles(request) -> bool:
+    return request.user.has_perm("accounts.grant_roles")
 
 
 @admin.register(User)
@@ -48,8 +44,28 @@ class TongxinUserAdmin(UserAdmin):
                      obj=obj, changes={"fields": sorted(form.changed_data)})
 
 
+class RoleAssignmentForm(forms.ModelForm):
+    class Meta:
+        model = RoleAssignment
+        fields = ("user", "role", "org")
+
+    def clean(self):
+        data = super().clean()
+        user = data.get("user")
+        if user is not None and user.pk == self.request_user.pk:
+            raise forms.ValidationError(_("不能给自己授予角色"))
+        return data
+
+
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(admin.ModelAdmin):
+    form = RoleAssignmentForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.request_user = request.user
+        return form
+
     list_display = ("user", "role", "org", "granted_at")
     list_filter = ("role",)
     search_fields = ("user__username", "org__code", "org__name")
@@ -57,10 +73,10 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     raw_id_fields = ("user",)
 
     def has_module_permission(self, request):
-        return _is_sysadmin(request)
+        return _grants_roles(request)
 
     has_view_permission = has_add_permission = has_delete_permission = (
-        lambda self, request, obj=None: _is_sysadmin(request)
+        lambda self, request, obj=None: _grants_roles(request)
     )
 
     def has_change_permission(self, request, obj=None):

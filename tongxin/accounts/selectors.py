@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db.models import Q
 
 from .models import STAFF_ROLES, Role, RoleAssignment
@@ -34,7 +35,16 @@ def user_roles(user) -> set[str]:
 
 
 def is_staff_user(user) -> bool:
+    """Accounts that get the idle timeout and the second factor: staff roles, and any account
+    that can enter the Django admin (``is_staff``) or holds every permission (superuser)."""
+    if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
+        return True
     return bool(user_roles(user) & STAFF_ROLES)
+
+
+def totp_required(user) -> bool:
+    """True if the account must pass the TOTP second factor (``TONGXIN_STAFF_TOTP``)."""
+    return bool(settings.TONGXIN_STAFF_TOTP) and is_staff_user(user)
 
 
 def scope_paths(user, roles: Iterable[str]) -> list[str]:

@@ -47,6 +47,8 @@ def account_set_password(*, by, user: User, password: str) -> User:
 def role_grant(*, by, user: User, role: str, org: Org) -> RoleAssignment:
     if role not in Role.values:
         raise ValidationError(_("未知角色"))
+    if getattr(by, "pk", None) is not None and by.pk == user.pk:
+        raise ValidationError(_("不能给自己授予角色"))
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, org=org)
     if created:
         audit_record(by=by, action=AuditAction.ROLE_GRANTED, obj=assignment, changes={"role": role, "org": org.code})
@@ -82,3 +84,14 @@ def api_token_user(key: str) -> User | None:
         .first()
     )
     return token.user if token else None
+
+
+@transaction.atomic
+def account_unlock(*, by, username: str) -> int:
+    """Lift the lockout of an account (django-axes keeps the failures); returns records cleared."""
+    from axes.utils import reset
+
+    cleared = reset(username=username)
+    audit_record(by=by, action=AuditAction.ACCOUNT_UNLOCKED, actor_name=None,
+                 changes={"username": username, "cleared": cleared})
+    return cleared

@@ -7,4 +7,5 @@ urlpatterns = [
     path("login/", views.TongxinLoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("otp/", views.otp_verify, name="otp"),
+    path("lockouts/", views.lockouts, name="lockouts"),
 ]

@@ -3,12 +3,16 @@ import io
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tongxin.core.audit import AuditAction, audit_record
 
 from .forms import LoginForm, OtpForm
+from .services import account_unlock
 
 
 class TongxinLoginView(LoginView):
@@ -26,8 +31,18 @@ class TongxinLoginView(LoginView):
     redirect_authenticated_user = True
 
 
-def locked_out(request, credentials=None, *args, **kwargs):
-    """django-axes calls this when an account is locked."""
+def lockout_detail() -> str:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return _("登录失败次数过多，账号已锁定 %(minutes)d 分钟") % {"minutes": minutes}
+
+
+def locked_out(request, original_response=None, credentials=None, *args, **kwargs):
+    """django-axes calls this when an account is locked; its answer replaces the view's.
+
+    The API gets JSON like its other errors, the pages get the lockout page.
+    """
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": lockout_detail()}, status=403)
     return render(request, "accounts/locked.html", status=403)
 
 
@@ -69,3 +84,26 @@ def otp_verify(request):
         context["qr_svg"] = _qr_svg(device.config_url)
         context["secret"] = base64.b32encode(device.bin_key).decode()
     return render(request, "accounts/otp.html", context)
+
+
+@login_required
+def lockouts(request):
+    """Accounts locked after repeated failed logins, for the security admin to lift."""
+    from axes.models import AccessAttempt
+
+    if not request.user.has_perm("accounts.unlock_accounts"):
+        raise PermissionDenied
+    if request.method == "POST":
+        username = request.POST.get("username", "").strip()
+        if username:
+            account_unlock(by=request.user, username=username)
+            messages.success(request, _("已解锁：%(name)s") % {"name": username})
+        return redirect("accounts:lockouts")
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    attempts = AccessAttempt.objects.filter(attempt_time__gte=since).order_by("-attempt_time")
+    rows = [
+        {"username": a.username, "ip": a.ip_address, "failures": a.failures_since_start, "at": a.attempt_time,
+         "locked": a.failures_since_start >= settings.AXES_FAILURE_LIMIT}
+        for a in attempts[:200]
+    ]
+    return render(request, "accounts/lockouts.html", {"rows": rows, "limit": settings.AXES_FAILURE_LIMIT})

@@ -48,6 +48,8 @@ class AuditAction:
     """A login account was created."""
     ACCOUNT_UPDATED = "account_updated"
     """An account was changed (password, activity)."""
+    ACCOUNT_UNLOCKED = "account_unlocked"
+    """The security admin lifted a lockout after repeated failed logins."""
     ROLE_GRANTED = "role_granted"
     """A role scoped to an org was given to an account."""
     ROLE_REVOKED = "role_revoked"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from tongxin.accounts.selectors import scope_filter
@@ -45,12 +46,12 @@ def search_q(q: str) -> Q:
     if re.fullmatch(r"1\d{10}", q):
         try:
             return Q(phone_hash=personal_data.lookup_hash(normalize_phone(q)))
-        except Exception:
+        except ValidationError:
             return Q(pk__in=[])
     if re.fullmatch(r"\d{15}|\d{17}[\dXx]", q):
         try:
             return Q(id_number_hash=personal_data.lookup_hash(normalize_id_number(q)))
-        except Exception:
+        except ValidationError:
             return Q(pk__in=[])
     if re.fullmatch(r"[A-Za-z]+", q):
         return Q(name_initials__startswith=q.lower())
