@@ -10,59 +10,63 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry
 from .request_context import current_ip
 
 
-class AuditAction:
-    """Named audit events. Each value is stored in ``AuditEntry.action``."""
+class AuditAction(models.TextChoices):
+    """Named audit events. Each value is stored in ``AuditEntry.action``; the label is what the
+    auditor's page shows."""
 
-    LOGIN = "login"
+    LOGIN = "login", _("登录")
     """A successful login (page or API token)."""
-    LOGIN_FAILED = "login_failed"
+    LOGIN_FAILED = "login_failed", _("登录失败")
     """A failed login attempt; ``changes`` holds the username tried."""
-    LOGIN_LOCKED = "login_locked"
+    LOGIN_LOCKED = "login_locked", _("登录被锁定")
     """A login refused because the account is locked after repeated failures."""
-    LOGOUT = "logout"
+    LOGOUT = "logout", _("退出登录")
     """The user logged out."""
-    ORG_CREATED = "org_created"
+    ORG_CREATED = "org_created", _("新建组织")
     """An org (city … building, unit, party organisation) was created."""
-    ORG_UPDATED = "org_updated"
+    ORG_UPDATED = "org_updated", _("修改组织")
     """An org's name, kind or domain was changed."""
-    HOUSEHOLD_CREATED = "household_created"
+    HOUSEHOLD_CREATED = "household_created", _("登记住户")
     """A household was registered."""
-    PERSON_CREATED = "person_created"
+    PERSON_CREATED = "person_created", _("登记人员")
     """A person was added to the registry (by hand, by import or by the demo)."""
-    PERSON_UPDATED = "person_updated"
+    PERSON_UPDATED = "person_updated", _("修改人员")
     """A person's data changed; personal data appears only as masked values."""
-    PERSON_REVEALED = "person_revealed"
+    PERSON_REVEALED = "person_revealed", _("查看完整信息")
     """Someone displayed a full ID or phone number."""
-    PEOPLE_IMPORTED = "people_imported"
+    PEOPLE_IMPORTED = "people_imported", _("导入花名册")
     """A roster workbook was imported; ``changes`` holds the file name and counts."""
-    PEOPLE_EXPORTED = "people_exported"
+    PEOPLE_EXPORTED = "people_exported", _("导出人员名单")
     """A list of people was exported to Excel."""
-    PARTY_MEMBER_SAVED = "party_member_saved"
+    PARTY_MEMBER_SAVED = "party_member_saved", _("保存党员信息")
     """A party member profile was created or changed."""
-    ACCOUNT_CREATED = "account_created"
+    ACCOUNT_CREATED = "account_created", _("新建账号")
     """A login account was created."""
-    ACCOUNT_UPDATED = "account_updated"
+    ACCOUNT_UPDATED = "account_updated", _("修改账号")
     """An account was changed (password, activity)."""
-    ACCOUNT_UNLOCKED = "account_unlocked"
+    ACCOUNT_UNLOCKED = "account_unlocked", _("解除锁定")
     """The security admin lifted a lockout after repeated failed logins."""
-    ROLE_GRANTED = "role_granted"
+    ROLE_GRANTED = "role_granted", _("授予角色")
     """A role scoped to an org was given to an account."""
-    ROLE_REVOKED = "role_revoked"
+    ROLE_REVOKED = "role_revoked", _("收回角色")
     """A role was taken from an account."""
-    RESPONSIBILITY_ASSIGNED = "responsibility_assigned"
+    PARTY_MEMBER_REMOVED = "party_member_removed", _("移出党员名册")
+    """A person's party member profile was removed."""
+    RESPONSIBILITY_ASSIGNED = "responsibility_assigned", _("分配包联责任")
     """Someone was made to answer for an area, building or household (包片/包楼/包户)."""
-    STUDY_PAIR_CREATED = "study_pair_created"
+    STUDY_PAIR_CREATED = "study_pair_created", _("结对助学")
     """A young member was paired with an elderly or mobile one (结对助学)."""
-    SUPERVISOR_APPOINTED = "supervisor_appointed"
+    SUPERVISOR_APPOINTED = "supervisor_appointed", _("聘任监督员")
     """A resident was appointed supervisor (群众监督员)."""
-    API_TOKEN_ISSUED = "api_token_issued"
+    API_TOKEN_ISSUED = "api_token_issued", _("签发接口令牌")
     """An API token was issued."""
-    TOTP_CONFIRMED = "totp_confirmed"
+    TOTP_CONFIRMED = "totp_confirmed", _("启用动态验证码")
     """A staff member set up the TOTP second factor."""
 
 

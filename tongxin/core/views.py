@@ -8,7 +8,9 @@ from django.views.decorators.cache import never_cache
 
 from tongxin.accounts.models import Role
 from tongxin.accounts.selectors import primary_role, user_role_scopes
+from tongxin.orgs.models import Org
 
+from .audit import AuditAction
 from .models import AuditEntry
 
 
@@ -29,11 +31,11 @@ def home(request):
     role = primary_role(request.user)
     if role == Role.AUDITOR:
         return redirect("audit_log")
-    scopes = [
-        {"role": Role(r).label, "code": code}
-        for r, _path, code in user_role_scopes(request.user)
-        if r not in (Role.PARTY_MEMBER, Role.RESIDENT)
-    ]
+    held = [(r, code) for r, _path, code in user_role_scopes(request.user)
+            if r not in (Role.PARTY_MEMBER, Role.RESIDENT)]
+    # Cards name the place (八里铺社区), not its code: the code means nothing to a grid worker.
+    names = dict(Org.objects.filter(code__in=[code for _r, code in held]).values_list("code", "name"))
+    scopes = [{"role": Role(r).label, "code": code, "name": names.get(code, code)} for r, code in held]
     return render(request, "core/home.html", {"role": role, "scopes": scopes, "Role": Role})
 
 
@@ -49,6 +51,11 @@ def audit_log(request):
     if who:
         entries = entries.filter(actor_name__startswith=who)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    actions = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
-    return render(request, "core/audit_log.html",
-                  {"page": page, "actions": sorted(actions), "action": action, "who": who})
+    labels = dict(AuditAction.choices)
+    for entry in page:
+        entry.action_label = labels.get(entry.action, entry.action)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "core/audit_log.html", {
+        "page": page, "actions": AuditAction.choices, "action": action, "who": who, "query": query.urlencode(),
+    })

@@ -7,6 +7,7 @@ ID and phone numbers are stored only encrypted (``*_encrypted``) with a keyed ha
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import personal_data
@@ -65,7 +66,15 @@ class Person(models.Model):
         verbose_name_plural = _("人员")
         ordering = ["org_path", "name", "id"]
         indexes = [
-            models.Index(fields=["name"], name="person_name_idx"),
+            # Search by the start of a name (name LIKE '王%') within a scope (org_path LIKE
+            # '/1/2/%'). On PostgreSQL a plain btree serves LIKE only under the C collation; the
+            # pattern operator class works under any. With the scope columns in the index, the
+            # total of a search ("87,514 results") is counted from the index alone.
+            models.Index(fields=["name", "org_path", "is_active"], name="person_name_search_idx",
+                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "bool_ops"]),
+            # Search by the last four digits of the phone: ``selectors.search_q`` compares this
+            # very expression, which an index can serve, where LIKE '%1234' scans every row.
+            models.Index(Right("phone_masked", 4), name="person_phone_last4_idx"),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from tongxin.core import personal_data
@@ -18,11 +19,13 @@ from tongxin.core.identity import (
 from tongxin.orgs.models import Household, Org, OrgKind
 
 from .models import (
-    PartyMember, Person, PersonGroup, PersonGroupMembership, Responsibility, ResponsibilityKind, StudyPair,
-    Supervisor,
+    MemberStatus, PartyMember, Person, PersonGroup, PersonGroupMembership, Responsibility, ResponsibilityKind,
+    StudyPair, Supervisor,
 )
 
 PLACE_KINDS = (OrgKind.BUILDING, OrgKind.GRID, OrgKind.COMMUNITY, OrgKind.VILLAGE)
+# ``PersonGroup.values`` builds a new list on every access; bulk loads check a million rows.
+_GROUP_CODES = frozenset(PersonGroup.values)
 
 
 @dataclass
@@ -62,7 +65,7 @@ def person_build(data: PersonData) -> Person:
     id_number = normalize_id_number(data.id_number) if data.id_number else ""
     phone = normalize_phone(data.phone) if data.phone else ""
     for group in data.groups:
-        if group not in PersonGroup.values:
+        if group not in _GROUP_CODES:
             raise ValidationError({"groups": _("未知的人员类别：%(g)s") % {"g": group}})
     person = Person(
         name=name,
@@ -84,7 +87,13 @@ def person_create(*, by, data: PersonData) -> Person:
     if person.id_number_hash and Person.objects.filter(id_number_hash=person.id_number_hash).exists():
         raise ValidationError({"id_number": _("该身份证号已登记")})
     person.full_clean(exclude=["id_number_hash"])
-    person.save()
+    try:
+        # The check above answers the common case; the unique index answers two registrations of
+        # the same ID at the same moment (the savepoint keeps the caller's transaction usable).
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        raise ValidationError({"id_number": _("该身份证号已登记")}) from None
     PersonGroupMembership.objects.bulk_create(
         [PersonGroupMembership(person=person, group=g) for g in sorted(set(data.groups))]
     )
@@ -125,8 +134,8 @@ def person_bulk_create(*, by, rows: list[tuple[Person, list[str]]], batch_size: 
 
 @transaction.atomic
 def person_update(*, by, person: Person, name: str | None = None, phone: str | None = None,
-                  org: Org | None = None, household: Household | None = None, groups: list[str] | None = None,
-                  note: str | None = None, is_active: bool | None = None) -> Person:
+                  org: Org | None = None, household: Household | None = None, clear_household: bool = False,
+                  groups: list[str] | None = None, note: str | None = None, is_active: bool | None = None) -> Person:
     tracked = ["name", "phone_masked", "org_id", "household_id", "note", "is_active"]
     before = {f: getattr(person, f) for f in tracked}
     if name is not None:
@@ -148,6 +157,8 @@ def person_update(*, by, person: Person, name: str | None = None, phone: str | N
         if household.org_id != person.org_id:
             raise ValidationError({"household": _("户不在所选楼栋/网格内")})
         person.household = household
+    elif clear_household or (person.household_id and person.household.org_id != person.org_id):
+        person.household = None  # moved to a place where the old household is not
     if note is not None:
         person.note = note
     if is_active is not None:
@@ -200,6 +211,18 @@ def party_member_save(*, by, person: Person, branch: Org, joined_on: date | None
 
 
 @transaction.atomic
+def party_member_remove(*, by, person: Person) -> None:
+    """Take a person off the member roll (e.g. registered as a member by mistake)."""
+    member = PartyMember.objects.filter(person=person).first()
+    if member is None:
+        return
+    if StudyPair.objects.filter(Q(helper=member) | Q(member=member)).exists():
+        raise ValidationError({"is_member": _("该党员有结对助学关系，请先解除结对")})
+    audit_record(by=by, action=AuditAction.PARTY_MEMBER_REMOVED, obj=member, changes={"branch": member.branch.code})
+    member.delete()
+
+
+@transaction.atomic
 def responsibility_assign(*, by, person: Person, kind: str, org: Org | None = None,
                           household: Household | None = None) -> Responsibility:
     if kind == ResponsibilityKind.HOUSEHOLD:
@@ -235,3 +258,98 @@ def supervisor_appoint(*, by, person: Person, org: Org) -> Supervisor:
     )
     audit_record(by=by, action=AuditAction.SUPERVISOR_APPOINTED, obj=item, changes={"org": org.code})
     return item
+
+
+# --- Bulk writes (demo data, district-scale loads) ------------------------------------------
+# Each ``*_build`` validates like the single-row service and returns an unsaved object; each
+# ``*_bulk_*`` inserts a list of them and writes one audit entry per row, with the same
+# content as the single-row service.
+
+def person_bulk_audit_changes(person: Person, groups: list[str]) -> dict:
+    """The audit entry ``person_bulk_create`` writes for a person (never a full ID or phone)."""
+    return {"name": person.name, "org_id": person.org_id, "phone": person.phone_masked, "groups": sorted(groups)}
+
+
+def party_member_build(*, person: Person, branch: Org, joined_on: date | None = None, status: str = "full",
+                       needs_home_delivery: bool = False, is_mobile: bool = False,
+                       in_hardship: bool = False) -> PartyMember:
+    """A validated, unsaved member profile, as ``party_member_save`` would create it."""
+    if branch.kind not in (OrgKind.PARTY_BRANCH, OrgKind.PARTY_COMMITTEE):
+        raise ValidationError({"branch": _("所在支部必须是党支部或党委")})
+    if status not in MemberStatus.values:
+        raise ValidationError({"status": _("未知的党员状态")})
+    if joined_on:
+        if joined_on > date.today():
+            raise ValidationError({"joined_on": _("入党日期不能晚于今天")})
+        if person.birth_date and joined_on <= person.birth_date:
+            raise ValidationError({"joined_on": _("入党日期不能早于出生日期")})
+    return PartyMember(person=person, branch=branch, joined_on=joined_on, status=status,
+                       needs_home_delivery=needs_home_delivery, is_mobile=is_mobile, in_hardship=in_hardship,
+                       org_path=person.org_path)
+
+
+def party_member_audit_changes(member: PartyMember) -> dict:
+    """The audit entry of a new member profile (the same as ``party_member_save``)."""
+    return {"created": True, "branch": member.branch.code, "status": member.status,
+            "needs_home_delivery": member.needs_home_delivery, "is_mobile": member.is_mobile,
+            "in_hardship": member.in_hardship}
+
+
+@transaction.atomic
+def party_member_bulk_create(*, by, members: list[PartyMember], audit: bool = True,
+                             batch_size: int = 2000) -> list[PartyMember]:
+    """Insert new member profiles from ``party_member_build`` (for persons who have none yet)."""
+    if len({m.person_id for m in members}) != len(members):
+        raise ValidationError(_("同一人员不能重复登记为党员"))
+    PartyMember.objects.bulk_create(members, batch_size=batch_size)
+    if audit:
+        audit_record_many(by=by, action=AuditAction.PARTY_MEMBER_SAVED, objects=members,
+                          changes_for=party_member_audit_changes)
+    return members
+
+
+def responsibility_build(*, person: Person, kind: str, org: Org | None = None,
+                         household: Household | None = None) -> Responsibility:
+    """A validated, unsaved responsibility, as ``responsibility_assign`` would create it."""
+    if kind not in ResponsibilityKind.values:
+        raise ValidationError(_("未知的包联类型"))
+    if kind == ResponsibilityKind.HOUSEHOLD:
+        if household is None or org is not None:
+            raise ValidationError(_("包户须指定户"))
+        path = household.org_path
+    else:
+        if org is None or household is not None:
+            raise ValidationError(_("包片、包楼须指定片区或楼栋"))
+        if kind == ResponsibilityKind.BUILDING and org.kind != OrgKind.BUILDING:
+            raise ValidationError(_("包楼须指定楼栋"))
+        path = org.path
+    return Responsibility(kind=kind, person=person, org=org, household=household, org_path=path)
+
+
+@transaction.atomic
+def responsibility_bulk_assign(*, by, items: list[Responsibility], batch_size: int = 2000) -> list[Responsibility]:
+    Responsibility.objects.bulk_create(items, batch_size=batch_size)
+    audit_record_many(
+        by=by, action=AuditAction.RESPONSIBILITY_ASSIGNED, objects=items,
+        changes_for=lambda r: {"kind": r.kind, "person": r.person_id, "target": str(r.household or r.org)},
+    )
+    return items
+
+
+@transaction.atomic
+def study_pair_bulk_create(*, by, pairs: list[tuple[PartyMember, PartyMember]],
+                           batch_size: int = 2000) -> list[StudyPair]:
+    """Pair helpers with members; pairs that already exist are left as they are."""
+    wanted: dict[tuple[int, int], StudyPair] = {}
+    for helper, member in pairs:
+        if helper.pk == member.pk:
+            raise ValidationError(_("不能与自己结对"))
+        wanted.setdefault((helper.pk, member.pk), StudyPair(helper=helper, member=member, active=True))
+    existing = set(
+        StudyPair.objects.filter(helper_id__in={h for h, _m in wanted}).values_list("helper_id", "member_id")
+    )
+    new = [pair for key, pair in wanted.items() if key not in existing]
+    StudyPair.objects.bulk_create(new, batch_size=batch_size)
+    audit_record_many(by=by, action=AuditAction.STUDY_PAIR_CREATED, objects=new,
+                      changes_for=lambda p: {"helper": p.helper.person_id, "member": p.member.person_id})
+    return new

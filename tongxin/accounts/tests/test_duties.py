@@ -17,9 +17,6 @@ def test_nobody_grants_a_role_to_themself(street):
 
 def test_role_admin_is_the_security_admins(client, street):
     sysadmin, secadmin = street.accounts["system_admin"], street.accounts["security_admin"]
-    for user in (sysadmin, secadmin):
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
     client.force_login(sysadmin)
     assert client.get("/admin/accounts/roleassignment/add/").status_code == 403
     client.force_login(secadmin)
@@ -51,3 +48,12 @@ def test_security_admin_unlocks_a_locked_account(client, street):
     client.logout()
     response = client.post("/accounts/login/", {"username": "resident", "password": "Test2024pass"})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("username, status", [
+    ("system_admin", 200), ("security_admin", 200), ("auditor", 200),
+    ("street_admin", 302), ("grid_worker", 302), ("resident", 302),
+])
+def test_only_the_duty_roles_enter_the_admin(client, street, username, status):
+    client.force_login(street.accounts[username])
+    assert client.get("/admin/").status_code == status

@@ -1,0 +1,207 @@
+"""The benchmark behind `make bench`: load the district, then time what a million residents cost.
+
+    bash scripts/with_postgres.sh .venv/bin/python bench/run.py                 # make bench
+    bash scripts/with_postgres.sh .venv/bin/python bench/run.py --scale street  # make bench-quick
+
+Steps: migrate the (throwaway) database; time ``seed_demo --scale district``; count the people
+of the whole district and of one street (warm, median of several runs); run people searches
+at district scope as the ``superior`` account through ``people.selectors.person_list``,
+evaluating the first page as the list page does (30 rows and the total); print a table and
+write ``bench/results/latest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.core.paginator import Paginator  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from tongxin.accounts.models import User  # noqa: E402
+from tongxin.core.demo.street import DEMO_STREET_CODE, DISTRICT  # noqa: E402
+from tongxin.orgs.models import Org  # noqa: E402
+from tongxin.people.models import Person  # noqa: E402
+from tongxin.people.selectors import person_list  # noqa: E402
+
+TARGETS = {  # figure: (target, unit); from the issue
+    "seed_district": (300.0, "s"),
+    "seed_street": (60.0, "s"),
+    "subtree_count_district": (100.0, "ms"),
+    "search_p50": (50.0, "ms"),
+}
+LABELS = {
+    "seed_district": "seed_demo --scale district",
+    "seed_street": "seed_demo --scale street",
+    "people_district": "people in the district",
+    "subtree_count_district": "subtree count, whole district",
+    "subtree_count_street": "subtree count, one street",
+    "search_p50": "people search p50 (district scope)",
+    "search_p99": "people search p99 (district scope)",
+}
+
+
+class Tee(io.TextIOBase):
+    """Show the seed command's progress lines as they come."""
+
+    def write(self, text: str) -> int:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return len(text)
+
+
+def timed_ms(fn, runs: int, warm: int = 2) -> tuple[float, list[float]]:
+    for _ in range(warm):
+        fn()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), times
+
+
+def search_queries(count: int, seed: int = 7) -> list[str]:
+    """Realistic queries, drawn from the data: surnames and name prefixes, pinyin initials,
+    the last four digits of a phone, a masked phone as the list shows it."""
+    rng = random.Random(seed)
+    sample = list(
+        Person.objects.order_by("id").filter(id__in=_sample_ids(rng, 4000)).values_list("name", "name_initials",
+                                                                                          "phone_masked")
+    )
+    queries = []
+    kinds = ["surname", "prefix", "initials", "last4", "masked"]
+    while len(queries) < count:
+        name, initials, masked = rng.choice(sample)
+        kind = kinds[len(queries) % len(kinds)]
+        if kind == "surname":
+            queries.append(name[:1])
+        elif kind == "prefix" and len(name) >= 2:
+            queries.append(name[:2])
+        elif kind == "initials" and len(initials) >= 2:
+            queries.append(initials[: rng.choice([2, 3])])
+        elif kind == "last4":
+            queries.append(f"{rng.randrange(10000):04d}")
+        elif kind == "masked" and masked:
+            queries.append(masked)
+    return queries
+
+
+def _sample_ids(rng: random.Random, n: int) -> list[int]:
+    low = Person.objects.order_by("id").values_list("id", flat=True).first()
+    high = Person.objects.order_by("-id").values_list("id", flat=True).first()
+    return [rng.randint(low, high) for _ in range(n)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", choices=["street", "district"], default="district")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure a database that already holds data (by default only an empty one is used)")
+    args = parser.parse_args()
+
+    vendor = connection.vendor
+    print(f"Database: {vendor} · cores: {os.cpu_count()} · scale: {args.scale}")
+    call_command("migrate", verbosity=0, interactive=False)
+    already = Org.objects.filter(code=DEMO_STREET_CODE).exists()
+    if Org.objects.exists() and not args.reuse:
+        # A million made-up residents must never land in a real registry.
+        print("The database already holds orgs. The benchmark loads a million made-up residents, so it runs "
+              "on an empty, throwaway database (make bench starts one). Add --reuse to measure this one anyway.")
+        return 2
+    started = time.perf_counter()
+    call_command("seed_demo", scale=args.scale, stdout=Tee())
+    seed_seconds = time.perf_counter() - started
+    results = {f"seed_{args.scale}": round(seed_seconds, 1)}
+    if already:
+        print("(the demo data was already loaded: the seed time above is of a run that skipped it)")
+
+    district = Org.objects.get(code=DISTRICT[0])
+    street = Org.objects.get(code=DEMO_STREET_CODE)
+    results["people_district"] = Person.objects.filter(org_path__startswith=district.path).count()
+    results["subtree_count_district"], _ = timed_ms(
+        lambda: Person.objects.filter(org_path__startswith=district.path).count(), args.runs)
+    results["subtree_count_street"], _ = timed_ms(
+        lambda: Person.objects.filter(org_path__startswith=street.path).count(), args.runs)
+
+    superior = User.objects.get(username="superior")
+    queries = search_queries(args.queries)
+
+    def search(q: str) -> None:
+        page = Paginator(person_list(user=superior, org=district, q=q), 30).get_page(1)
+        list(page.object_list)
+        page.paginator.count  # noqa: B018 - evaluated, as the page shows the total
+
+    for q in queries[:20]:  # warm the caches as a day of use would
+        search(q)
+    times = []
+    slowest = []
+    for q in queries:
+        begin = time.perf_counter()
+        search(q)
+        elapsed = (time.perf_counter() - begin) * 1000
+        times.append(elapsed)
+        slowest.append((elapsed, q))
+    times.sort()
+    results["search_p50"] = statistics.median(times)
+    results["search_p99"] = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
+
+    rows = []
+    print()
+    print(f"{'figure':40} {'value':>12}  {'target':>10}  met")
+    for key, value in results.items():
+        target, unit = TARGETS.get(key, (None, "s" if key.startswith("seed") else "ms"))
+        if key == "people_district":
+            unit = "people"
+        met = None if target is None else value < target
+        rows.append({"figure": key, "label": LABELS.get(key, key), "value": round(value, 2), "unit": unit,
+                     "target": target, "met": met})
+        shown = f"{value:,.0f}" if unit == "people" else f"{value:,.1f} {unit}"
+        goal = f"< {target:g} {unit}" if target is not None else ""
+        print(f"{LABELS.get(key, key):40} {shown:>12}  {goal:>10}  {'' if met is None else ('yes' if met else 'NO')}")
+    print("slowest searches:", ", ".join(f"{q!r} {ms:.0f} ms" for ms, q in sorted(slowest, reverse=True)[:5]))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()" if vendor == "postgresql" else "SELECT sqlite_version()")
+        db_version = cursor.fetchone()[0]
+    report = {
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "scale": args.scale,
+        "cores": os.cpu_count(),
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "database": db_version,
+        "seed_skipped": already,
+        "queries": len(queries),
+        "figures": rows,
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"written: {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+    return 0 if all(r["met"] is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
