@@ -89,7 +89,7 @@ TEMPLATES = [
 
 # SQLite under var/ by default, so one command runs a full demo; PostgreSQL when DATABASE_URL
 # is set.
-(BASE_DIR / "var").mkdir(exist_ok=True)
+(BASE_DIR / "var" / "staticfiles").mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",

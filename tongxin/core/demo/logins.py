@@ -25,8 +25,8 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("member", Role.PARTY_MEMBER, "community", "member", "党员：学习、签到、答题、认领心愿"),
     DemoLogin("resident", Role.RESIDENT, "community", "resident", "居民：签到、积分、提交心声与心愿"),
     DemoLogin("superior", Role.SUPERIOR, "district", "", "上级/巡回指导组：只读汇总与报告"),
-    DemoLogin("sysadmin", Role.SYSTEM_ADMIN, "city", "", "系统管理员：账号与角色（可进入 /admin/）"),
-    DemoLogin("secadmin", Role.SECURITY_ADMIN, "city", "", "安全管理员：登录失败与锁定"),
+    DemoLogin("sysadmin", Role.SYSTEM_ADMIN, "city", "", "系统管理员：新建、停用账号（可进入 /admin/）"),
+    DemoLogin("secadmin", Role.SECURITY_ADMIN, "city", "", "安全管理员：角色授权、登录锁定（可进入 /admin/）"),
     DemoLogin("auditor", Role.AUDITOR, "city", "", "审计员：审计日志"),
 )
 
