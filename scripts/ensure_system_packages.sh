@@ -6,7 +6,8 @@ need=()
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then need+=(postgresql postgresql-contrib); fi
 if ! command -v chromium >/dev/null 2>&1; then need+=(chromium); fi
-if ! fc-list 2>/dev/null | grep -qi "cjk"; then need+=(fonts-noto-cjk); fi
+# Chinese glyphs for the screenshots the browser tests take.
+if ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then need+=(fonts-noto-cjk); fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "Installing from Debian packages: ${need[*]}"
 SUDO=""
