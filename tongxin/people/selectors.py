@@ -9,12 +9,13 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Right
 from django.db.models.lookups import Exact
 
+from tongxin.accounts.models import Role
 from tongxin.accounts.selectors import scope_filter
 from tongxin.core import personal_data
 from tongxin.core.identity import normalize_id_number, normalize_phone
-from tongxin.orgs.models import Org
+from tongxin.orgs.models import Household, Org
 
-from .models import Person
+from .models import PartyMember, Person, Responsibility, StudyPair
 from .permissions import VIEW_ROLES
 
 SORTS = {
@@ -87,3 +88,37 @@ def person_get_visible(*, user, pk: int) -> Person | None:
 
 def person_count_in(org: Org) -> int:
     return Person.objects.filter(org_path__startswith=org.path, is_active=True).count()
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """``/1/7/42/`` → ``['/1/', '/1/7/', '/1/7/42/']``: the place and every place above it."""
+    parts = [p for p in path.strip("/").split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def who_answers_for(household: Household) -> dict:
+    """Who answers for a household: 包户, 包楼 and 包片 holders, and the grid workers of its grid."""
+    paths = ancestor_paths(household.org_path)
+    responsibilities = (
+        Responsibility.objects.filter(Q(household=household) | Q(household__isnull=True, org_path__in=paths))
+        .select_related("person", "org")
+        .order_by("kind", "person__name")
+    )
+    grid_workers = (
+        Person.objects.filter(account__role_assignments__role=Role.GRID_WORKER,
+                              account__role_assignments__org__path__in=paths)
+        .distinct()
+        .order_by("name")
+    )
+    return {"responsibilities": list(responsibilities), "grid_workers": list(grid_workers)}
+
+
+def study_pairs_of(member: PartyMember | None) -> dict:
+    """The members this member helps study, and who helps them (结对助学)."""
+    if member is None:
+        return {"helping": [], "helped_by": []}
+    active = StudyPair.objects.filter(active=True).select_related("helper__person", "member__person")
+    return {
+        "helping": [pair.member.person for pair in active.filter(helper=member)],
+        "helped_by": [pair.helper.person for pair in active.filter(member=member)],
+    }

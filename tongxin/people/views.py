@@ -15,7 +15,7 @@ from tongxin.orgs.services import household_get_or_create
 
 from .forms import PersonForm, places_managed_by
 from .models import PartyMember, Person, PersonGroup
-from .selectors import SORTS, person_get_visible, person_list
+from .selectors import SORTS, person_get_visible, person_list, study_pairs_of, who_answers_for
 from .services import PersonData, party_member_remove, party_member_save, person_create, person_reveal, person_update
 
 
@@ -57,10 +57,13 @@ def person_detail(request, pk: int):
     person = person_get_visible(user=request.user, pk=pk)
     if person is None:
         raise Http404
+    member = getattr(person, "party_member", None)
     return render(request, "people/detail.html", {
         "person": person,
         "ancestors": _crumbs(request.user, person.org),
-        "member": getattr(person, "party_member", None),
+        "member": member,
+        "pairs": study_pairs_of(member),
+        "answers": who_answers_for(person.household) if person.household_id else None,
         "can_reveal": request.user.has_perm("people.reveal_person", person),
         "can_change": request.user.has_perm("people.change_person", person),
     })
@@ -88,6 +91,7 @@ def household_detail(request, pk: int):
     return render(request, "people/household.html", {
         "household": household, "members": members,
         "ancestors": _crumbs(request.user, household.org),
+        "answers": who_answers_for(household),
     })
 
 

@@ -78,3 +78,29 @@ def test_edit_page_never_shows_the_full_numbers(client, street):
     client.force_login(street.accounts["community_worker"])
     html = client.get(f"/people/{street.resident_a.pk}/edit/").content.decode()
     assert street.resident_a.id_number not in html and street.resident_a.phone not in html
+
+
+def test_household_page_names_who_answers_for_it(client, street):
+    from tongxin.people.services import responsibility_assign
+
+    cadre = street.member_a
+    responsibility_assign(by=None, person=cadre, kind="household", household=street.household_a)
+    responsibility_assign(by=None, person=street.resident_b, kind="building", org=street.building_b1)  # elsewhere
+    grid_worker = street.accounts["grid_worker"]
+    grid_worker.person = street.resident_b
+    grid_worker.save(update_fields=["person"])
+    client.force_login(street.accounts["community_worker"])
+    page = client.get(f"/people/households/{street.household_a.pk}/").content.decode()
+    assert "包户" in page and cadre.name in page
+    assert "网格员" in page and street.resident_b.name in page  # the grid worker of BLP-C1-G1
+    assert "包楼" not in page  # the other building's responsibility is not this household's
+
+
+def test_person_page_shows_study_pairs(client, street):
+    from tongxin.people.services import party_member_save, study_pair_create
+
+    young = party_member_save(by=None, person=street.resident_a, branch=street.branch_a)
+    study_pair_create(by=None, helper=young, member=street.member_a.party_member)
+    client.force_login(street.accounts["community_worker"])
+    page = client.get(f"/people/{street.member_a.pk}/").content.decode()
+    assert "结对助学" in page and "助学党员" in page and street.resident_a.name in page
