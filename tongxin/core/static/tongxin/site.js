@@ -45,5 +45,17 @@
         }
       });
     });
+
+    // Long work (a roster import): say so and keep the form from being sent twice.
+    document.querySelectorAll("form[data-busy]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
+        const note = document.createElement("p");
+        note.className = "busy";
+        note.setAttribute("role", "status");
+        note.textContent = form.dataset.busy;
+        form.appendChild(note);
+      });
+    });
   });
 })();
