@@ -4,6 +4,9 @@ from django.db.models import Count, QuerySet
 
 from .models import Household, Org, OrgKind
 
+PLACE_KINDS = {OrgKind.CITY, OrgKind.DISTRICT, OrgKind.STREET, OrgKind.TOWNSHIP, OrgKind.COMMUNITY,
+               OrgKind.VILLAGE, OrgKind.GRID, OrgKind.BUILDING}
+
 
 def org_subtree(org: Org, *, include_self: bool = True) -> QuerySet[Org]:
     qs = Org.objects.filter(path__startswith=org.path)
@@ -35,7 +38,9 @@ def org_children_with_counts(org: Org) -> list[dict]:
     )
     result = []
     for child in children:
-        total = sum(n for path, n in counts.items() if path.startswith(child.path))
+        # Residents live in places; units and party organisations have members, not residents.
+        total = sum(n for path, n in counts.items() if path.startswith(child.path)) \
+            if child.kind in PLACE_KINDS else None
         result.append({"org": child, "people": total})
     return result
 
