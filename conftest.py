@@ -8,3 +8,10 @@ from tongxin.testing import build_small_street
 @pytest.fixture
 def street(db):
     return build_small_street()
+
+
+@pytest.fixture
+def campaign(street):
+    from tongxin.testing import build_campaign
+
+    return build_campaign(street)

@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/", include("tongxin.accounts.urls")),
     path("orgs/", include("tongxin.orgs.urls")),
     path("people/", include("tongxin.people.urls")),
+    path("campaigns/", include("tongxin.campaigns.urls")),
+    path("learning/", include("tongxin.learning.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

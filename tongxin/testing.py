@@ -79,3 +79,20 @@ def build_small_street() -> SmallStreet:
         role_grant(by=by, user=user, role=role, org=org)
         s.accounts[role.value] = user
     return s
+
+
+def build_campaign(street: SmallStreet):
+    """The campaign of the seeds over the small street: members and all residents, eight weeks
+    from four weeks ago."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tongxin.campaigns.models import Campaign
+
+    today = timezone.localdate()
+    return Campaign.objects.create(
+        name="感党恩、听党话、跟党走", slug="gandangen", theme="群众性教育实践活动",
+        starts_on=today - timedelta(weeks=4), ends_on=today + timedelta(weeks=4),
+        scope=street.street, scope_path=street.street.path, targets_members=True, targets_residents=True,
+    )

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "tongxin.orgs",
     "tongxin.people",
     "tongxin.accounts",
+    "tongxin.campaigns",
+    "tongxin.learning",
 ]
 
 MIDDLEWARE = [

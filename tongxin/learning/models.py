@@ -1,0 +1,276 @@
+"""Study: the weekly timetable, sessions and attendance, deliveries, materials, reflections and
+bulletins. Coverage (who is reached and who is not) is read from these in ``selectors``."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.orgs.models import Org
+from tongxin.people.models import Person
+
+
+class SessionKind(models.TextChoices):
+    GROUP_STUDY = "group_study", _("集中学习")
+    PARTY_LECTURE = "party_lecture", _("党课")
+    LECTURE = "lecture", _("讲堂")
+    MICRO_CLASS = "micro_class", _("微课堂")
+    FIELD_VISIT = "field_visit", _("参观见学")
+    PARTY_DAY = "party_day", _("主题党日")
+    OUTREACH = "outreach", _("宣讲")
+    FORUM = "forum", _("座谈会")
+
+
+class SpeakerRole(models.TextChoices):
+    LEADERSHIP = "leadership", _("班子成员")
+    COMMUNITY_SECRETARY = "community_secretary", _("社区书记")
+    BRANCH_SECRETARY = "branch_secretary", _("支部书记")
+    FIRST_SECRETARY = "first_secretary", _("第一书记")
+    EXPERT = "expert", _("专家讲师")
+    INSTRUCTOR = "instructor", _("区委指导员")
+    VETERAN = "veteran", _("老党员/五老")
+    RESIDENT = "resident", _("群众")
+    OTHER = "other", _("其他")
+
+
+class OutreachPlace(models.TextChoices):
+    """五进: where an outreach talk goes."""
+
+    SCHOOL = "school", _("进校园")
+    ENTERPRISE = "enterprise", _("进企业")
+    COMPOUND = "compound", _("进小区")
+    SHOP = "shop", _("进商户")
+    HOME = "home", _("进家庭")
+
+
+class ScheduleItem(models.Model):
+    """学习课表: a weekly slot, e.g. group study every Tuesday and Friday afternoon."""
+
+    org = models.ForeignKey(Org, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="schedule_items")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    campaign = models.ForeignKey("campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="schedule_items")
+    weekday = models.PositiveSmallIntegerField(_("星期"), choices=[(0, _("周一")), (1, _("周二")), (2, _("周三")),
+                                                                   (3, _("周四")), (4, _("周五")), (5, _("周六")),
+                                                                   (6, _("周日"))])
+    starts_at = models.TimeField(_("开始时间"))
+    ends_at = models.TimeField(_("结束时间"))
+    kind = models.CharField(_("形式"), max_length=20, choices=SessionKind.choices, default=SessionKind.GROUP_STUDY)
+    topic = models.CharField(_("学习内容"), max_length=200)
+    place = models.CharField(_("地点"), max_length=100, blank=True)
+    active = models.BooleanField(_("有效"), default=True)
+
+    class Meta:
+        verbose_name = _("学习课表")
+        verbose_name_plural = _("学习课表")
+        ordering = ["org_path", "weekday", "starts_at"]
+
+
+class SessionStatus(models.TextChoices):
+    PLANNED = "planned", _("未开始")
+    OPEN = "open", _("签到中")
+    CLOSED = "closed", _("已结束")
+
+
+def _new_checkin_secret() -> str:
+    return secrets.token_hex(16)
+
+
+class Session(models.Model):
+    campaign = models.ForeignKey("campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="sessions")
+    org = models.ForeignKey(Org, verbose_name=_("组织单位"), on_delete=models.PROTECT, related_name="sessions")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    kind = models.CharField(_("形式"), max_length=20, choices=SessionKind.choices)
+    topic = models.CharField(_("主题"), max_length=200)
+    speaker = models.CharField(_("主讲人"), max_length=50, blank=True)
+    speaker_role = models.CharField(_("主讲人身份"), max_length=30, choices=SpeakerRole.choices, blank=True)
+    place = models.CharField(_("地点"), max_length=100, blank=True)
+    outreach_place = models.CharField(_("五进场所"), max_length=20, choices=OutreachPlace.choices, blank=True)
+    starts_at = models.DateTimeField(_("开始时间"), db_index=True)
+    ends_at = models.DateTimeField(_("结束时间"))
+    capacity = models.PositiveIntegerField(_("人数上限"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.PLANNED)
+    # Key of the rotating check-in code; never shown, so a code cannot be computed from outside.
+    checkin_secret = models.CharField(max_length=32, default=_new_checkin_secret, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("学习活动")
+        verbose_name_plural = _("学习活动")
+        ordering = ["-starts_at"]
+        indexes = [models.Index(fields=["campaign", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gte=models.F("starts_at")), name="session_period_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.topic
+
+
+class AttendanceMethod(models.TextChoices):
+    QR = "qr", _("扫码签到")
+    ROSTER = "roster", _("名单勾选")
+    SIGN_SHEET = "sign_sheet", _("纸质签到表补录")
+
+
+class Attendance(models.Model):
+    """签到: one row per person per session, however often a check-in is retried."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="attendances")
+    # Copied from the session so coverage reads (campaign, person) from one index.
+    campaign = models.ForeignKey("campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    method = models.CharField(_("方式"), max_length=12, choices=AttendanceMethod.choices)
+    checked_in_at = models.DateTimeField(_("签到时间"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("签到")
+        verbose_name_plural = _("签到")
+        constraints = [models.UniqueConstraint(fields=["session", "person"], name="attendance_once_per_session")]
+        indexes = [models.Index(fields=["campaign", "person"], name="attendance_campaign_person")]
+
+
+class DeliveryKind(models.TextChoices):
+    HOME = "home", _("送学上门")
+    ONLINE = "online", _("网络助学")
+    POCKET_BOOK = "pocket_book", _("口袋书")
+    MP3 = "mp3", _("mp3 播放器")
+    AUDIO_BOOK = "audio_book", _("有声书")
+
+
+class Delivery(models.Model):
+    """Study brought to one person: who delivered what to whom, when."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="deliveries")
+    person = models.ForeignKey(Person, verbose_name=_("对象"), on_delete=models.PROTECT, related_name="deliveries")
+    kind = models.CharField(_("方式"), max_length=20, choices=DeliveryKind.choices)
+    delivered_by = models.ForeignKey(Person, verbose_name=_("送学人"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="deliveries_made")
+    delivered_at = models.DateTimeField(_("时间"))
+    material = models.ForeignKey("Material", verbose_name=_("学习材料"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="deliveries")
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("送学记录")
+        verbose_name_plural = _("送学记录")
+        ordering = ["-delivered_at"]
+        indexes = [models.Index(fields=["campaign", "person"], name="delivery_campaign_person")]
+
+
+class MaterialKind(models.TextChoices):
+    BOOK = "book", _("书籍")
+    POCKET_BOOK = "pocket_book", _("口袋书")
+    AUDIO = "audio", _("音频")
+    VIDEO = "video", _("视频")
+    ARTICLE = "article", _("文章")
+    MP3_PLAYER = "mp3_player", _("mp3 播放器")
+
+
+class Material(models.Model):
+    org = models.ForeignKey(Org, verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="materials")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    campaign = models.ForeignKey("campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="materials")
+    title = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=20, choices=MaterialKind.choices)
+    stock = models.IntegerField(_("库存"), default=0)
+    url = models.URLField(_("链接"), blank=True)
+
+    class Meta:
+        verbose_name = _("学习材料")
+        verbose_name_plural = _("学习材料")
+        ordering = ["org_path", "kind", "title"]
+        constraints = [models.CheckConstraint(condition=models.Q(stock__gte=0), name="material_stock_not_negative")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Distribution(models.Model):
+    """Copies of a material handed to a person, or to a unit in bulk."""
+
+    material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="distributions")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="distributions")
+    org = models.ForeignKey(Org, verbose_name=_("接收单位"), null=True, blank=True, on_delete=models.PROTECT,
+                            related_name="distributions")
+    quantity = models.PositiveIntegerField(_("数量"), default=1)
+    distributed_at = models.DateTimeField(_("发放时间"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("发放记录")
+        verbose_name_plural = _("发放记录")
+        ordering = ["-distributed_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(person__isnull=False) | models.Q(org__isnull=False),
+                                   name="distribution_has_recipient"),
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="distribution_quantity_positive"),
+        ]
+
+
+class ReflectionStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("待审阅")
+    APPROVED = "approved", _("已审阅")
+    RETURNED = "returned", _("退回修改")
+
+
+class Reflection(models.Model):
+    """学习心得; reviewed by staff, the best selected as excellent (优质)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="reflections")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    campaign = models.ForeignKey("campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="reflections")
+    session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.SET_NULL, related_name="reflections")
+    title = models.CharField(_("标题"), max_length=100)
+    text = models.TextField(_("内容"))
+    submitted_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    status = models.CharField(_("状态"), max_length=10, choices=ReflectionStatus.choices,
+                              default=ReflectionStatus.SUBMITTED)
+    is_excellent = models.BooleanField(_("优质心得"), default=False)
+    review_note = models.CharField(_("审阅意见"), max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("学习心得")
+        verbose_name_plural = _("学习心得")
+        ordering = ["-submitted_at"]
+
+
+class Bulletin(models.Model):
+    """简报: a bulletin an org produced about its work."""
+
+    org = models.ForeignKey(Org, verbose_name=_("编发单位"), on_delete=models.PROTECT, related_name="bulletins")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    campaign = models.ForeignKey("campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="bulletins")
+    issue_no = models.PositiveIntegerField(_("期号"))
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("正文"))
+    published_on = models.DateField(_("编发日期"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("简报")
+        verbose_name_plural = _("简报")
+        ordering = ["-published_on", "-issue_no"]
+        constraints = [models.UniqueConstraint(fields=["org", "campaign", "issue_no"], name="bulletin_issue_unique")]
+
+    def __str__(self) -> str:
+        return self.title
