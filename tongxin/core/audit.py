@@ -64,6 +64,8 @@ class AuditAction(models.TextChoices):
     """A young member was paired with an elderly or mobile one (结对助学)."""
     SUPERVISOR_APPOINTED = "supervisor_appointed", _("聘任监督员")
     """A resident was appointed supervisor (群众监督员)."""
+    DELIVERY_RECORDED = "delivery_recorded", _("记录送学")
+    """Study was brought to a person (home, online, pocket book, mp3, audio book)."""
     API_TOKEN_ISSUED = "api_token_issued", _("签发接口令牌")
     """An API token was issued."""
     TOTP_CONFIRMED = "totp_confirmed", _("启用动态验证码")
