@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,7 +23,7 @@ def delivery_record(*, by, person: Person, kind: str, campaign=None, delivered_b
     if kind not in DeliveryKind.values:
         raise ValidationError({"kind": _("未知的送学方式")})
     when = delivered_at or timezone.now()
-    if when > timezone.now() + timezone.timedelta(minutes=5):
+    if when > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"delivered_at": _("送学时间不能晚于现在")})
     if campaign is not None and not (campaign.starts_on <= timezone.localdate(when) <= campaign.ends_on):
         raise ValidationError({"delivered_at": _("送学时间不在活动期间内")})
