@@ -12,6 +12,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .bulk_insert import insert_rows
 from .models import AuditEntry
 from .request_context import current_ip
 
@@ -70,6 +71,53 @@ class AuditAction(models.TextChoices):
     """An API token was issued."""
     TOTP_CONFIRMED = "totp_confirmed", _("启用动态验证码")
     """A staff member set up the TOTP second factor."""
+    # learning: study materials
+    MATERIAL_CREATED = "material_created", _("新建学习材料")
+    """A study material (book, pocket book, audio, video, article, mp3 player) was registered."""
+    MATERIAL_RESTOCKED = "material_restocked", _("学习材料入库")
+    """Copies of a material were added to its stock; ``changes`` holds the stock before and after."""
+    MATERIAL_DISTRIBUTED = "material_distributed", _("发放学习材料")
+    """Copies of a material were handed to a person or a unit and left the stock."""
+    REFLECTION_SUBMITTED = "reflection_submitted", _("提交学习心得")
+    """A member or resident submitted a reflection (学习心得), or resubmitted a returned one."""
+    REFLECTION_REVIEWED = "reflection_reviewed", _("审阅学习心得")
+    """A reflection was approved, returned with a note, or selected (or unselected) as excellent."""
+    BULLETIN_CREATED = "bulletin_created", _("编发简报")
+    """A bulletin (简报) was issued with the next issue number of its org and campaign."""
+    DELIVERIES_EXPORTED = "deliveries_exported", _("导出送学记录")
+    """The list of deliveries was exported to Excel."""
+    DISTRIBUTIONS_EXPORTED = "distributions_exported", _("导出发放记录")
+    """The distributions of a material were exported to Excel."""
+    # learning: sessions
+    SESSION_CREATED = "session_created", _("新建学习活动")
+    """A study session (group study, party lecture, lecture, micro-class, …) was planned."""
+    SESSION_UPDATED = "session_updated", _("修改学习活动")
+    """A session's topic, speaker, place, time, capacity or campaign changed; ``changes`` holds old and new."""
+    SESSION_OPENED = "session_opened", _("开放签到")
+    """Staff opened a session for check-in (or reopened a closed one); ``changes`` holds the old status."""
+    SESSION_CLOSED = "session_closed", _("关闭签到")
+    """Staff closed a session; no more check-ins by QR code."""
+    SCHEDULE_ITEM_CREATED = "schedule_item_created", _("新增学习课表")
+    """A weekly slot was added to an org's timetable (学习课表)."""
+    SCHEDULE_ITEM_UPDATED = "schedule_item_updated", _("修改学习课表")
+    """A timetable slot changed or was switched off."""
+    ATTENDANCE_CHECKED_IN = "attendance_checked_in", _("扫码签到")
+    """A person checked in to a session with the rotating QR code. A retry writes no second entry."""
+    ATTENDANCE_RECORDED = "attendance_recorded", _("补录签到")
+    """Staff ticked a person on the roster or entered a paper sign-in sheet; one entry per new attendance."""
+    # campaigns
+    CAMPAIGN_CREATED = "campaign_created", _("新建主题活动")
+    """A campaign (主题教育 / 教育实践活动) was created with its period, scope and target."""
+    CAMPAIGN_UPDATED = "campaign_updated", _("修改主题活动")
+    """A campaign's name, theme, period, scope, status or target changed; ``changes`` holds old and new."""
+    PLAN_CREATED = "plan_created", _("制定活动方案")
+    """A plan of the "1+7+N" was issued: the overall plan, a domain procedure or a unit sub-plan."""
+    CAMPAIGN_TASK_CREATED = "campaign_task_created", _("布置规定/自选动作")
+    """A required (规定动作) or optional (自选动作) action was set for a domain or a unit, with its due date."""
+    MEASURE_CREATED = "measure_created", _("新增推进举措")
+    """A measure (推进举措) was added under a campaign's plan."""
+    TASK_COMPLETED = "task_completed", _("记录动作完成情况")
+    """A unit was recorded as having done an action, with the session, delivery or report that proves it."""
 
 
 def _describe(obj: models.Model | None) -> tuple[str, str, str]:
@@ -101,23 +149,24 @@ def audit_record(
     )
 
 
+_MANY_FIELDS = ["actor", "actor_name", "ip", "action", "object_type", "object_id", "object_repr", "changes"]
+
+
 def audit_record_many(*, by, action: str, objects: Iterable[models.Model], changes_for=None) -> int:
-    """One entry per object, written in bulk (imports, demo data)."""
+    """One entry per object, as ``audit_record`` writes it, inserted in bulk (imports, demo data).
+
+    The entries go in as plain rows (``bulk_insert.insert_rows``), not model instances: an
+    import of 100,000 persons writes about 140,000 of them.
+    """
     actor = by if getattr(by, "pk", None) else None
+    actor_id = actor.pk if actor else None
     name = by.get_username() if actor else "system"
     ip = current_ip.get()
-    entries = []
-    for obj in objects:
-        object_type, object_id, object_repr = _describe(obj)
-        entries.append(
-            AuditEntry(
-                actor=actor, actor_name=name, ip=ip, action=action, object_type=object_type,
-                object_id=object_id, object_repr=object_repr,
-                changes=changes_for(obj) if changes_for else {},
-            )
-        )
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
-    return len(entries)
+    rows = (
+        (actor_id, name, ip, action, *_describe(obj), changes_for(obj) if changes_for else {})
+        for obj in objects
+    )
+    return insert_rows(AuditEntry, _MANY_FIELDS, rows)
 
 
 def changed_fields(instance: models.Model, before: dict[str, Any], fields: Iterable[str]) -> dict[str, list]:

@@ -7,18 +7,26 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from operator import mul
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ZERO_OFFSET = ord("0") * sum(_WEIGHTS)
 _CHECK_CHARS = "10X98765432"
+_SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
 _FULL_WIDTH = re.compile(r"[\uFF10-\uFF19\uFF38\uFF58]")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def id_check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS))
+    if len(first17) == 17 and first17.isascii() and first17.isdigit():
+        # Summed over the digits' character codes, without an int() per digit: an import checks
+        # every number twice, and this was most of the cost.
+        total = sum(map(mul, first17.encode("ascii"), _WEIGHTS)) - _ZERO_OFFSET
+    else:
+        total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS))
     return _CHECK_CHARS[total % 11]
 
 
@@ -42,7 +50,7 @@ def normalize_id_number(raw: object) -> str:
             _("身份证号被保存成了数字（如 1.5E+17），后几位已丢失；请把该列设为“文本”后重新填写")
         )
     value = str(raw).strip().replace(" ", "")
-    if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", value):
+    if _SCIENTIFIC.fullmatch(value):
         raise ValidationError(
             _("身份证号被保存成了数字（如 1.5E+17），后几位已丢失；请把该列设为“文本”后重新填写")
         )

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tongxin.core.audit import AuditAction, audit_record, audit_record_many, changed_fields
+from tongxin.core.bulk_insert import insert_instances
 
 from .models import ALLOWED_PARENTS, Household, Org, OrgKind
 
@@ -103,8 +104,7 @@ def household_audit_changes(household: Household) -> dict:
 
 
 @transaction.atomic
-def household_bulk_create(*, by, households: list[Household], audit: bool = True,
-                          batch_size: int = 2000) -> list[Household]:
+def household_bulk_create(*, by, households: list[Household], audit: bool = True) -> list[Household]:
     """Insert many households from ``household_build``; primary keys are set on the objects."""
     seen: set[tuple[int, str]] = set()
     for household in households:
@@ -112,7 +112,7 @@ def household_bulk_create(*, by, households: list[Household], audit: bool = True
         if key in seen:
             raise ValidationError(_("门牌号重复：%(n)s") % {"n": household.number})
         seen.add(key)
-    Household.objects.bulk_create(households, batch_size=batch_size)
+    insert_instances(Household, households)
     if audit:
         audit_record_many(by=by, action=AuditAction.HOUSEHOLD_CREATED, objects=households,
                           changes_for=household_audit_changes)
@@ -120,8 +120,9 @@ def household_bulk_create(*, by, households: list[Household], audit: bool = True
 
 
 @transaction.atomic
-def household_bulk_get_or_create(*, by, wanted: Mapping[tuple[Org, str], bool],
-                                 batch_size: int = 2000) -> tuple[dict[tuple[int, str], Household], int]:
+def household_bulk_get_or_create(
+    *, by, wanted: Mapping[tuple[Org, str], bool],
+) -> tuple[dict[tuple[int, str], Household], int]:
     """Households for many ``(building or grid, number)`` pairs, as the roster import needs them.
 
     Existing households are reused unchanged; missing ones are created in bulk, with
@@ -149,9 +150,9 @@ def household_bulk_get_or_create(*, by, wanted: Mapping[tuple[Org, str], bool],
         Household(org=org, org_path=org.path, number=number, in_hardship=in_hardship)
         for (_org_id, number), (org, in_hardship) in by_key.items() if (_org_id, number) not in found
     ]
-    Household.objects.bulk_create(missing, batch_size=batch_size)
+    insert_instances(Household, missing)
     audit_record_many(by=by, action=AuditAction.HOUSEHOLD_CREATED, objects=missing,
-                      changes_for=lambda h: {"org": h.org.code, "number": h.number})
+                      changes_for=household_audit_changes)
     found.update({(h.org_id, h.number): h for h in missing})
     return found, len(missing)
 

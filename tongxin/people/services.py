@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.core import personal_data
 from tongxin.core.audit import AuditAction, audit_record, audit_record_many, changed_fields
+from tongxin.core.bulk_insert import insert_instances, insert_rows
 from tongxin.core.chinese import name_initials
 from tongxin.core.identity import (
     birth_date_from_id, gender_from_id, mask_id_number, mask_phone, normalize_id_number, normalize_phone,
@@ -114,21 +115,18 @@ def _audit_view(person: Person, groups: list[str]) -> dict:
 
 
 @transaction.atomic
-def person_bulk_create(*, by, rows: list[tuple[Person, list[str]]], batch_size: int = 2000) -> list[Person]:
+def person_bulk_create(*, by, rows: list[tuple[Person, list[str]]]) -> list[Person]:
     """Insert many validated persons (from ``person_build``) with their groups and audit rows.
 
     Used by the roster import and the demo; the caller has checked duplicates.
     """
     persons = [person for person, _ in rows]
-    Person.objects.bulk_create(persons, batch_size=batch_size)
-    memberships = [PersonGroupMembership(person=p, group=g) for p, groups in rows for g in sorted(set(groups))]
-    PersonGroupMembership.objects.bulk_create(memberships, batch_size=batch_size)
+    insert_instances(Person, persons)
+    insert_rows(PersonGroupMembership, ["person", "group"],
+                ((p.pk, g) for p, groups in rows for g in sorted(set(groups))))
     groups_by_person = {id(p): g for p, g in rows}
-    audit_record_many(
-        by=by, action=AuditAction.PERSON_CREATED, objects=persons,
-        changes_for=lambda p: {"name": p.name, "org_id": p.org_id, "phone": p.phone_masked,
-                               "groups": sorted(groups_by_person[id(p)])},
-    )
+    audit_record_many(by=by, action=AuditAction.PERSON_CREATED, objects=persons,
+                      changes_for=lambda p: person_bulk_audit_changes(p, groups_by_person[id(p)]))
     return persons
 
 
@@ -296,12 +294,11 @@ def party_member_audit_changes(member: PartyMember) -> dict:
 
 
 @transaction.atomic
-def party_member_bulk_create(*, by, members: list[PartyMember], audit: bool = True,
-                             batch_size: int = 2000) -> list[PartyMember]:
+def party_member_bulk_create(*, by, members: list[PartyMember], audit: bool = True) -> list[PartyMember]:
     """Insert new member profiles from ``party_member_build`` (for persons who have none yet)."""
     if len({m.person_id for m in members}) != len(members):
         raise ValidationError(_("同一人员不能重复登记为党员"))
-    PartyMember.objects.bulk_create(members, batch_size=batch_size)
+    insert_instances(PartyMember, members)
     if audit:
         audit_record_many(by=by, action=AuditAction.PARTY_MEMBER_SAVED, objects=members,
                           changes_for=party_member_audit_changes)

@@ -2,10 +2,10 @@
 
 Beside the demo street 八里铺街道 (about 20,000 residents, with the demo accounts) come seven
 streets of about 129,000 residents and two townships of 40,000, each with its own seed, tree,
-staff, members and responsibility. On PostgreSQL rows go in by COPY (``bulk.CopyWriter``) and
-streets are built side by side in worker processes; elsewhere one by one through the bulk
-services. Each street is one transaction, so an interrupted run leaves whole streets and a
-re-run builds only the missing ones.
+staff, members and responsibility. Rows go in through the bulk services (by COPY on
+PostgreSQL, see ``tongxin.core.bulk_insert``); on PostgreSQL streets are built side by side in
+worker processes, elsewhere one by one. Each street is one transaction, so an interrupted run
+leaves whole streets and a re-run builds only the missing ones.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tongxin.core.models import AuditEntry
 from tongxin.orgs.models import Domain, Household, Org, OrgKind
 from tongxin.people.models import PartyMember, Person, PersonGroupMembership
 
-from .bulk import CopyWriter, ServiceWriter
+from .bulk import ServiceWriter
 from .street import SEED, CommunitySpec, StreetBuilder, StreetResult, StreetSpec, UnitSpec
 
 _COMMUNITY_NAMES = (
@@ -81,7 +81,7 @@ def district_street_specs(scale: float = 1.0) -> list[StreetSpec]:
 
 
 def district_writer():
-    return CopyWriter() if connection.vendor == "postgresql" else ServiceWriter()
+    return ServiceWriter()
 
 
 @dataclass

@@ -77,6 +77,8 @@ class CellError(ValueError):
 def clean_text(value: object) -> str:
     """The text of a cell: numbers without a trailing ``.0``, invisible characters removed,
     surrounding spaces (also full-width and non-breaking ones) stripped."""
+    if type(value) is str:  # most cells, and a roster row has about twenty to clean
+        return value.translate(_INVISIBLE).strip()
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -3,10 +3,11 @@
 Two passes, so that memory stays bounded on 100,000 rows:
 
 1. *Check* streams the sheet (openpyxl read-only), checks every row and collects every fault
-   with its Excel row, column and reason. Rows that pass are built with ``person_build`` — so
-   ID and phone numbers are already encrypted — and written in batches to an anonymous
-   temporary file, which therefore holds no plain personal data. What stays in memory is one
-   keyed hash per row (duplicates within the file) and the households the file names.
+   with its Excel row, column and reason. Rows that pass are looked up by keyed hash a
+   thousand at a time; those not registered yet are built with ``person_build`` — so ID and
+   phone numbers are encrypted — and written in batches to an anonymous temporary file, which
+   therefore holds no plain personal data. What stays in memory is one keyed hash per row
+   (duplicates within the file) and the households the file names.
 2. *Save*, only if no row has a fault: inside one transaction, create the missing households,
    then read the batches back and insert persons, their groups and party member profiles with
    bulk inserts; each row gets its audit entry, and the import one summary entry.
@@ -22,6 +23,7 @@ import pickle
 import tempfile
 from collections.abc import Iterator
 from datetime import date
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -53,6 +55,8 @@ HEADER_SEARCH_ROWS = 10  # the header may sit under a title, within the first ro
 EXAMPLE_PREFIX = "示例"  # the template's example row; rows whose name starts so are ignored
 IMPORT_ORG_KINDS = (OrgKind.STREET, OrgKind.TOWNSHIP, OrgKind.COMMUNITY, OrgKind.VILLAGE, OrgKind.GRID)
 
+# A person as the values of its columns, in field order: what the spool holds (see _flush_batch).
+_person_values = itemgetter(*[field.attname for field in Person._meta.concrete_fields])
 
 
 class _Member(NamedTuple):
@@ -61,6 +65,18 @@ class _Member(NamedTuple):
     needs_home_delivery: bool
     is_mobile: bool
     in_hardship: bool
+
+
+class _Pending(NamedTuple):
+    """A row that passed every check, until it is known whether its person is registered: only
+    a new person is built (and its numbers encrypted), so a re-import costs the checks alone."""
+
+    row: int
+    data: PersonData
+    id_hash: str
+    household: str  # number, "" for none
+    groups: tuple[str, ...]
+    member: _Member | None
 
 
 class _Checked(NamedTuple):
@@ -115,7 +131,7 @@ class _RosterRun:
         self.columns: dict[int, str] = {}  # column number → key
         self.headers: dict[str, tuple[str, str]] = {}  # key → (header as written, letter)
         self.seen: dict[str, int] = {}  # ID hash → first row
-        self.pending: list[_Checked] = []
+        self.pending: list[_Pending] = []
         self.batch: list[_Checked] = []
         self.header_row: int | None = None
         self.households: set[tuple[int, str]] = set()  # (org id, number) of the new persons
@@ -278,17 +294,8 @@ class _RosterRun:
         if len(note) > 200:
             faults.append(("note", _("备注不能超过 200 个字")))
 
-        person = None
-        if not faults and self.result.ok:
-            # Groups stay out: parse_groups has checked them, and person_bulk_create takes them apart.
-            try:
-                person = person_build(PersonData(name=name, org=place, id_number=id_number, phone=phone,
-                                                 gender=gender, birth_date=birth, note=note))
-            except ValidationError as exc:
-                for key, messages in exc.message_dict.items():
-                    faults.append(({"org": "grid", "household": "household"}.get(key, "name"), messages[0]))
-        if id_number:
-            id_hash = person.id_number_hash if person else personal_data.lookup_hash(id_number)
+        id_hash = personal_data.lookup_hash(id_number) if id_number else ""
+        if id_hash:
             first = self.seen.setdefault(id_hash, row)
             if first != row:
                 faults.insert(0, ("id_number", _("与第 %(row)d 行的身份证号重复") % {"row": first}))
@@ -296,7 +303,10 @@ class _RosterRun:
             self._error(row, key, reason)
         if faults or not self.result.ok:
             return  # once the file has a fault nothing will be saved; keep checking only
-        self.pending.append(_Checked(row, person, number, tuple(groups), member))
+        # Groups stay out: parse_groups has checked them, and person_bulk_create takes them apart.
+        data = PersonData(name=name, org=place, id_number=id_number, phone=phone, gender=gender, birth_date=birth,
+                          note=note)
+        self.pending.append(_Pending(row, data, id_hash, number, tuple(groups), member))
         if flags["household_hardship"]:
             self.hardship.add((place.pk, number))
         if len(self.pending) >= 1000:
@@ -379,38 +389,50 @@ class _RosterRun:
             result.drop_errors(covered)
 
     def _flush_pending(self) -> None:
-        """Decide for the pending rows: already registered (skip) or new (spool)."""
+        """Decide for the pending rows: already registered (skip) or new (build and spool)."""
         if not self.pending:
             return
-        hashes = [item.person.id_number_hash for item in self.pending]
+        hashes = [item.id_hash for item in self.pending]
         existing = set(Person.objects.filter(id_number_hash__in=hashes).values_list("id_number_hash", flat=True))
         for item in self.pending:
-            if item.person.id_number_hash in existing:
+            if item.id_hash in existing:
                 self.result.skipped += 1
                 self.result.skipped_rows.append(item.row)
+                continue
+            try:
+                person = person_build(item.data)
+            except ValidationError as exc:  # the row's checks cover these; reported all the same
+                for key, messages in exc.message_dict.items():
+                    self._error(item.row, {"org": "grid", "household": "household"}.get(key, "name"), messages[0])
                 continue
             self.result.created += 1
             if item.member:
                 self.result.party_members_created += 1
             if item.household:
-                self.households.add((item.person.org_id, item.household))
-            self.batch.append(item)
+                self.households.add((person.org_id, item.household))
+            self.batch.append(_Checked(item.row, person, item.household, item.groups, item.member))
             if len(self.batch) >= BATCH_SIZE:
                 self._flush_batch()
         self.pending = []
 
     def _flush_batch(self) -> None:
+        # Each person goes to the spool as the values of its columns (ID and phone encrypted),
+        # not as a model instance: pickling instances took ten times as long.
         if self.batch:
-            pickle.dump(self.batch, self.spool, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump([(item.row, _person_values(item.person.__dict__), item.household, item.groups, item.member)
+                         for item in self.batch], self.spool, protocol=pickle.HIGHEST_PROTOCOL)
             self.batch = []
 
     def _batches(self) -> Iterator[list[_Checked]]:
         self.spool.seek(0)
         while True:
             try:
-                yield pickle.load(self.spool)
+                batch = pickle.load(self.spool)
             except EOFError:
                 return
+            # Positional arguments are the concrete fields in order, as for a row read from the database.
+            yield [_Checked(row, Person(*values), household, groups, member)
+                   for row, values, household, groups, member in batch]
 
     def count_new_households(self) -> int:
         org_ids = sorted({org_id for org_id, _n in self.households})
@@ -436,8 +458,8 @@ class _RosterRun:
                 if item.household:
                     person.household = households[(person.org_id, item.household)]
                 rows.append((person, list(item.groups)))
-            persons = person_bulk_create(by=by, rows=rows, batch_size=BATCH_SIZE)
-            party_member_bulk_create(by=by, batch_size=BATCH_SIZE, members=[
+            persons = person_bulk_create(by=by, rows=rows)
+            party_member_bulk_create(by=by, members=[
                 party_member_build(person=person, branch=places.by_id[item.member.branch_id],
                                    joined_on=item.member.joined_on, needs_home_delivery=item.member.needs_home_delivery,
                                    is_mobile=item.member.is_mobile, in_hardship=item.member.in_hardship)
