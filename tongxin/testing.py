@@ -88,11 +88,11 @@ def build_campaign(street: SmallStreet):
 
     from django.utils import timezone
 
-    from tongxin.campaigns.models import Campaign
+    from tongxin.campaigns.services import campaign_create
 
     today = timezone.localdate()
-    return Campaign.objects.create(
-        name="感党恩、听党话、跟党走", slug="gandangen", theme="群众性教育实践活动",
+    return campaign_create(
+        by=None, name="感党恩、听党话、跟党走", slug="gandangen", theme="群众性教育实践活动",
         starts_on=today - timedelta(weeks=4), ends_on=today + timedelta(weeks=4),
-        scope=street.street, scope_path=street.street.path, targets_members=True, targets_residents=True,
+        scope=street.street, targets_members=True, targets_residents=True,
     )

@@ -1,0 +1,208 @@
+"""Attendance (签到): a person checks in with the rotating QR code, or staff tick a roster or enter a
+paper sign-in sheet afterwards.
+
+One attendance per person per session, whatever is retried: the unique constraint
+``attendance_once_per_session`` is the arbiter. A check-in first looks for the person's
+attendance; if there is none it inserts, and when a parallel request won the race the insert
+fails on the constraint and the winner's row is returned. Only the request that inserted writes
+the audit entry.
+
+Who may attend (``in_scope``): a person whose place lies in the session org's subtree, or a party
+member of a branch in that subtree (a branch's party day, the community's group study for the
+members of its branches who live elsewhere). This is the rule by which ``learning.view_session``
+shows the session to them.
+
+When check-in is open (``checkin_state``): while the session is open, and for a planned session
+from ``OPEN_BEFORE`` before its start until its end, so nobody has to press "open" for the QR code to
+work. A closed session refuses.
+
+The QR check-in is the hot path (a thousand people in two minutes, a city's members on one
+morning): one query for the person together with their attendance, then one short transaction
+with two inserts. The capacity count and its row lock are paid only by sessions with a capacity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from tongxin.core.audit import AuditAction, audit_record, audit_record_many
+from tongxin.people.models import Person
+
+from ..checkin_codes import CodeCheck, verify_code
+from ..models import Attendance, AttendanceMethod, Session, SessionStatus
+from ..selectors.sessions import in_scope
+
+# A planned session takes check-ins from half an hour before it starts.
+OPEN_BEFORE = timedelta(minutes=30)
+# A person who scanned a valid code and was sent to log in first has this long to finish.
+LOGIN_GRACE = timedelta(minutes=10)
+
+
+def _refuse(message: str, code: str) -> ValidationError:
+    return ValidationError(message, code=code)
+
+
+def checkin_opens_at(session: Session) -> datetime:
+    return session.starts_at - OPEN_BEFORE
+
+
+def checkin_state(session: Session, now: datetime) -> str:
+    """``open``, ``not_yet`` or ``closed``: whether a QR check-in is taken at ``now``."""
+    if session.status == SessionStatus.CLOSED:
+        return "closed"
+    if session.status == SessionStatus.OPEN:
+        return "open"
+    if now < checkin_opens_at(session):
+        return "not_yet"
+    return "open" if now <= session.ends_at else "closed"
+
+
+def _check_open(session: Session, now: datetime) -> None:
+    state = checkin_state(session, now)
+    if state == "closed":
+        raise _refuse(_("活动已结束，签到已关闭"), "closed")
+    if state == "not_yet":
+        opens = timezone.localtime(checkin_opens_at(session))
+        raise _refuse(_("签到尚未开始，%(when)s 起可签到") % {"when": formats.date_format(opens, "n月j日 H:i")},
+                      "not_open")
+
+
+def _full(session: Session) -> ValidationError:
+    return _refuse(_("人数已满（上限 %(n)d 人）") % {"n": session.capacity}, "full")
+
+
+def attendance_checkin(*, by, session: Session, token: str, now: datetime | None = None,
+                       presented_at: datetime | None = None) -> tuple[Attendance, bool]:
+    """Check in the person of the account ``by`` with the code from ``session``'s QR screen.
+
+    Returns ``(attendance, created)``; a retry returns the same attendance with ``created=False``
+    and writes nothing. ``presented_at`` is when the code was scanned, if that was earlier than
+    now: the scan page verifies a code before sending a person to log in, and checks it against
+    the moment of the scan afterwards (at most ``LOGIN_GRACE`` ago).
+
+    Raises ``ValidationError`` with a Chinese message and a ``code``: ``invalid``, ``expired``,
+    ``no_person``, ``out_of_scope``, ``closed``, ``not_open``, ``full``.
+    """
+    now = now or timezone.now()
+    scanned = now
+    if presented_at is not None and now - LOGIN_GRACE <= presented_at <= now:
+        scanned = presented_at
+    check = verify_code(session, token, now=scanned)
+    if check is CodeCheck.INVALID:
+        raise _refuse(_("二维码无效，请扫描现场屏幕上的二维码"), "invalid")
+    person_id = getattr(by, "person_id", None)
+    if not person_id:
+        raise _refuse(_("您的账号没有关联人员信息，无法签到，请联系社区工作人员"), "no_person")
+
+    # One query: the person, their branch, and their attendance if there is one.
+    rows = list(
+        Person.objects.filter(pk=person_id).order_by()
+        .values("org_path", "is_active", "party_member__branch__path")
+        .annotate(attendance_id=Subquery(
+            Attendance.objects.filter(session_id=session.pk, person_id=OuterRef("pk")).values("pk")[:1]))
+    )
+    row = rows[0] if rows else None
+    if row is None:
+        raise _refuse(_("您的账号没有关联人员信息，无法签到，请联系社区工作人员"), "no_person")
+    if row["attendance_id"] is not None:
+        # A retry, however late: the person is checked in, and that is what they need to see.
+        return Attendance.objects.get(pk=row["attendance_id"]), False
+    if check is CodeCheck.EXPIRED:
+        raise _refuse(_("二维码已过期，请扫描屏幕上最新的二维码"), "expired")
+    if not in_scope(session, org_path=row["org_path"], branch_path=row["party_member__branch__path"],
+                    is_active=row["is_active"]):
+        raise _refuse(_("您不在本次活动的参加范围内，如有疑问请联系组织者"), "out_of_scope")
+    # The moment of the scan counts: someone who scanned at 10:59 and logged in at 11:02 was there.
+    _check_open(session, scanned)
+
+    attendance = Attendance(session_id=session.pk, person_id=person_id, campaign_id=session.campaign_id,
+                            method=AttendanceMethod.QR, checked_in_at=scanned, recorded_by=None)
+    try:
+        # Outside a caller's transaction this is the transaction itself (no savepoint round trips);
+        # inside one it is a savepoint, so a lost race leaves the caller's transaction usable.
+        with transaction.atomic():
+            if session.capacity is not None:
+                # Lock the session row so that two check-ins cannot both take the last seat.
+                Session.objects.select_for_update(no_key=True).filter(pk=session.pk).values_list("pk").first()
+                if Attendance.objects.filter(session_id=session.pk).count() >= session.capacity:
+                    raise _full(session)
+            attendance.save(force_insert=True)
+            audit_record(by=by, action=AuditAction.ATTENDANCE_CHECKED_IN, obj=attendance,
+                         changes={"session": session.pk, "person": person_id, "method": AttendanceMethod.QR})
+    except IntegrityError:
+        # A parallel request for the same person inserted first; theirs is the attendance.
+        existing = Attendance.objects.filter(session_id=session.pk, person_id=person_id).first()
+        if existing is None:
+            raise
+        return existing, False
+    return attendance, True
+
+
+@transaction.atomic
+def attendance_record_roster(*, by, session: Session, persons: Iterable[Person],
+                             method: str = AttendanceMethod.ROSTER,
+                             checked_in_at: datetime | None = None) -> list[Attendance]:
+    """Staff tick persons present on the roster, or enter a paper sign-in sheet afterwards.
+
+    Persons already checked in are left as they are, so sending the same ticks twice records
+    nothing new. Returns the attendances created (one audit entry each).
+    """
+    if not by.has_perm("learning.manage_sessions", session.org):
+        raise PermissionError(_("无权为该活动登记签到"))
+    if method not in (AttendanceMethod.ROSTER, AttendanceMethod.SIGN_SHEET):
+        raise ValidationError({"method": _("未知的签到方式")})
+    now = timezone.now()
+    when = checked_in_at or now
+    if now < checkin_opens_at(session):
+        raise _refuse(_("活动尚未开始，不能登记签到"), "not_open")
+    if when > now + timedelta(minutes=5):
+        raise ValidationError({"checked_in_at": _("签到时间不能晚于现在")})
+    wanted = {p.pk: p for p in persons}
+    if not wanted:
+        return []
+    rows = Person.objects.filter(pk__in=wanted).values_list("pk", "org_path", "is_active", "party_member__branch__path")
+    outside = [wanted[pk].name for pk, path, active, branch in rows
+               if not in_scope(session, org_path=path, branch_path=branch, is_active=active)]
+    if outside:
+        raise _refuse(_("以下人员不在本次活动的参加范围内：%(names)s") % {"names": "、".join(sorted(outside))},
+                      "out_of_scope")
+    # Roster entries are rare and small; lock the session so that two staff entering the same
+    # sheet, and the capacity count, see each other.
+    Session.objects.select_for_update(no_key=True).filter(pk=session.pk).values_list("pk").first()
+    present = set(Attendance.objects.filter(session_id=session.pk, person_id__in=wanted)
+                  .values_list("person_id", flat=True))
+    new_ids = [pk for pk in wanted if pk not in present]
+    if session.capacity is not None and new_ids:
+        if Attendance.objects.filter(session_id=session.pk).count() + len(new_ids) > session.capacity:
+            raise _full(session)
+    recorder = by if getattr(by, "pk", None) else None
+    made = [Attendance(session_id=session.pk, person_id=pk, campaign_id=session.campaign_id, method=method,
+                       checked_in_at=when, recorded_by=recorder) for pk in new_ids]
+    try:
+        with transaction.atomic():
+            Attendance.objects.bulk_create(made)
+    except IntegrityError:
+        # Someone scanned in between our read and our insert (QR check-ins take no lock): insert
+        # one by one and leave theirs.
+        made = [a for a in made if _insert_unless_present(a)]
+    audit_record_many(by=by, action=AuditAction.ATTENDANCE_RECORDED, objects=made,
+                      changes_for=lambda a: {"session": session.pk, "person": a.person_id, "method": method,
+                                             "checked_in_at": when.isoformat()})
+    return made
+
+
+def _insert_unless_present(attendance: Attendance) -> bool:
+    attendance.pk = None
+    try:
+        with transaction.atomic():
+            attendance.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
