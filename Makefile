@@ -38,7 +38,8 @@ test-postgres: install
 
 ## make bench: load 科尔沁区 (about a million residents) into a throwaway PostgreSQL and measure
 ## the seed time, subtree counts, people search and the import of a 100,000-row roster (time, peak
-## memory, a re-import that adds nothing); prints a table, writes bench/results/latest.json
+## memory, a re-import that adds nothing), then QR check-ins through gunicorn driven by wrk, against
+## a bare Django view and pgbench; prints a table, writes bench/results/latest.json
 bench: install system-packages
 	DJANGO_SETTINGS_MODULE=config.settings.local bash scripts/with_postgres.sh $(PY) bench/run.py
 

@@ -9,8 +9,9 @@ at district scope as the ``superior`` account through ``people.selectors.person_
 evaluating the first page as the list page does (30 rows and the total); then import a
 100,000-row roster (``bench/roster.py``, written to a temporary directory) into a community of
 the demo street with ``manage.py import_people`` in a child process, timing it and reading its
-peak memory, and import the same file again, which must add nothing; print a table and write
-``bench/results/latest.json``.
+peak memory, and import the same file again, which must add nothing; on PostgreSQL, drive QR
+check-ins through gunicorn with wrk and compare them with a bare Django view and pgbench
+(``bench/checkin.py``); print a table and write ``bench/results/latest.json``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from django.core.management import call_command  # noqa: E402
 from django.core.paginator import Paginator  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench.checkin import bench_checkin  # noqa: E402
 from bench.roster import ensure_community, write_roster  # noqa: E402
 from tongxin.accounts.models import User  # noqa: E402
 from tongxin.core.demo.street import DEMO_STREET_CODE, DISTRICT  # noqa: E402
@@ -59,10 +61,20 @@ TARGETS = {  # figure: (target, unit); met when below the target, or at most it 
     # spools the checked rows to disk, so 100,000 rows must fit a small server's worker.
     "roster_import_rss": (512.0, "MB"),
     "roster_reimport_added": (0, "rows"),
+    # Check-ins through gunicorn on this machine's cores (bench/checkin.py).
+    "checkin_rate": (500.0, "/s"),
+    "checkin_p99": (100.0, "ms"),
+    "checkin_errors": (0, "requests"),
+    "checkin_unverified": (0, "problems"),
 }
-AT_MOST = {"roster_reimport_added"}
+AT_MOST = {"roster_reimport_added", "checkin_errors", "checkin_unverified"}
+AT_LEAST = {"checkin_rate"}  # met when at least the target
+COUNTS = {"people", "rows", "requests", "problems", "workers", "connections"}  # shown without decimals
 UNITS = {"people_district": "people", "roster_created": "people", "roster_generate": "s", "roster_import": "s",
-         "roster_import_rss": "MB", "roster_reimport": "s", "roster_reimport_rss": "MB", "roster_reimport_added": "rows"}
+         "roster_import_rss": "MB", "roster_reimport": "s", "roster_reimport_rss": "MB",
+         "roster_reimport_added": "rows", "checkin_bare_rate": "/s", "checkin_pgbench_rate": "/s",
+         "checkin_vs_bare": "%", "checkin_vs_pgbench": "%", "checkin_cpu_bound": "/s", "checkin_workers": "workers",
+         "checkin_connections": "connections"}
 LABELS = {
     "seed_district": "seed_demo --scale district",
     "seed_street": "seed_demo --scale street",
@@ -78,6 +90,22 @@ LABELS = {
     "roster_reimport": "import_people again (all skipped)",
     "roster_reimport_rss": "import_people again, peak memory",
     "roster_reimport_added": "rows added by the re-import",
+    "checkin_rate": "QR check-ins per second (gunicorn)",
+    "checkin_p50": "check-in p50",
+    "checkin_p99": "check-in p99",
+    "checkin_errors": "check-in and bare responses not 2xx",
+    "checkin_unverified": "rows not matching the 2xx responses",
+    "checkin_bare_rate": "bare Django view, one insert, per s",
+    "checkin_bare_p99": "bare view p99",
+    "checkin_pgbench_rate": "pgbench, one insert, per s",
+    "checkin_vs_bare": "check-ins as % of the bare view",
+    "checkin_vs_pgbench": "check-ins as % of pgbench",
+    "checkin_cpu_app": "CPU per check-in, gunicorn",
+    "checkin_cpu_db": "CPU per check-in, PostgreSQL",
+    "checkin_bare_cpu_app": "CPU per bare insert, gunicorn",
+    "checkin_cpu_bound": "check-ins/s the CPU per check-in allows",
+    "checkin_workers": "gunicorn sync workers",
+    "checkin_connections": "wrk connections",
 }
 ROSTER_ROWS = 100_000
 
@@ -209,6 +237,8 @@ def main() -> int:
                         help="measure a database that already holds data (by default only an empty one is used)")
     parser.add_argument("--roster-rows", type=int, default=ROSTER_ROWS,
                         help="rows of the roster to import (0: skip the import)")
+    parser.add_argument("--checkin-seconds", type=float, default=20,
+                        help="seconds of check-in load through gunicorn (0: skip the check-in benchmark)")
     args = parser.parse_args()
 
     vendor = connection.vendor
@@ -263,20 +293,29 @@ def main() -> int:
         if args.roster_rows != ROSTER_ROWS:
             LABELS["roster_import"] = f"import_people, {args.roster_rows:,} rows"
 
+    # After the import: the check-in load adds its own residents to the street.
+    if args.checkin_seconds and vendor == "postgresql":
+        try:
+            results.update(bench_checkin(street, seconds=args.checkin_seconds))
+        except RuntimeError as error:  # a missing tool, a server that did not start: say so, keep the rest
+            print(f"check-in benchmark failed: {error}")
+            results["checkin_unverified"] = 1
+
     rows = []
     print()
-    print(f"{'figure':40} {'value':>12}  {'target':>10}  met")
+    print(f"{'figure':40} {'value':>12}  {'target':>12}  met")
     for key, value in results.items():
         target, unit = TARGETS.get(key, (None, UNITS.get(key, "s" if key.startswith("seed") else "ms")))
         if target is None:
             met = None
         else:
-            met = value <= target if key in AT_MOST else value < target
+            met = value <= target if key in AT_MOST else value >= target if key in AT_LEAST else value < target
         rows.append({"figure": key, "label": LABELS.get(key, key), "value": round(value, 2), "unit": unit,
                      "target": target, "met": met})
-        shown = f"{value:,.0f}" if unit in ("people", "rows") else f"{value:,.1f} {unit}"
-        goal = "" if target is None else f"{'≤' if key in AT_MOST else '<'} {target:g} {unit}"
-        print(f"{LABELS.get(key, key):40} {shown:>12}  {goal:>10}  {'' if met is None else ('yes' if met else 'NO')}")
+        shown = f"{value:,.0f}" if unit in COUNTS else f"{value:,.1f} {unit}"
+        sign = "≤" if key in AT_MOST else "≥" if key in AT_LEAST else "<"
+        goal = "" if target is None else f"{sign} {target:g} {unit}"
+        print(f"{LABELS.get(key, key):40} {shown:>12}  {goal:>12}  {'' if met is None else ('yes' if met else 'NO')}")
     print("slowest searches:", ", ".join(f"{q!r} {ms:.0f} ms" for ms, q in sorted(slowest, reverse=True)[:5]))
 
     with connection.cursor() as cursor:

@@ -7,9 +7,10 @@ from ninja import Router, Schema
 from tongxin.orgs.models import Org
 
 from .models import Campaign
+from .permissions import may_view_compliance
 from .selectors import (
     COMPLIANCE_SORTS, campaign_get_visible, campaign_list_for, campaign_target_text, compliance,
-    compliance_default_org, may_view_compliance,
+    compliance_default_org,
 )
 
 router = Router(tags=["campaigns"])

@@ -138,6 +138,11 @@ class TaskCompletion(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        # 八里铺社区完成“召开动员会”（2024-05-01）: what the admin and the audit log list.
+        return _("%(org)s完成“%(task)s”（%(on)s）") % {
+            "org": self.org.name, "task": self.task.title, "on": self.completed_on.isoformat()}
+
 
 class Measure(models.Model):
     """推进举措: a concrete measure under a plan (the Tongliao plan had 78 in ten domains)."""

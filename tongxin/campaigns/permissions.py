@@ -4,7 +4,14 @@
 |-------------------------------|-----------|-------------------------------------------------------|
 | campaigns.manage_campaign     | Org       | street admin over the org (campaigns, plans, tasks, measures) |
 | campaigns.view_campaign       | Campaign  | any staff role or superior on the scope, above it or inside it; members and residents inside it |
+| campaigns.view_compliance     | Org       | street admin, community worker, grid worker, building head, superior over the org (read-only: recording is ``record_completion``) |
 | campaigns.record_completion   | Org       | street admin, community worker over the unit that did the action |
+
+``campaigns.view_compliance`` answers for an org; the compliance page of a campaign also needs the
+campaign (``may_view_compliance``). Staff of the campaign's scope or above see every unit; a
+community worker sees their community and a grid worker or building head sees the community their
+grid lies in (the table's rows are communities, villages and units); members and residents see a
+campaign's plans and actions but not how units stand.
 """
 
 import rules
@@ -33,10 +40,25 @@ def sees_campaign(user, campaign) -> bool:
 
 
 @rules.predicate
+def sees_compliance_of(user, org) -> bool:
+    return org is not None and has_role_over(user, VIEW_ROLES, org.path)
+
+
+@rules.predicate
 def records_for_org(user, org) -> bool:
     return org is not None and has_role_over(user, (Role.STREET_ADMIN, Role.COMMUNITY_WORKER), org.path)
 
 
 rules.add_perm("campaigns.manage_campaign", manages_org)
 rules.add_perm("campaigns.view_campaign", sees_campaign)
+rules.add_perm("campaigns.view_compliance", sees_compliance_of)
 rules.add_perm("campaigns.record_completion", records_for_org)
+
+
+def may_view_compliance(user, campaign, org) -> bool:
+    """Whether the account may open the compliance table of ``campaign`` at ``org``: the org lies
+    inside the campaign's scope or above it, and the account holds ``campaigns.view_campaign`` on
+    the campaign and ``campaigns.view_compliance`` on the org."""
+    concerned = org.path.startswith(campaign.scope_path) or campaign.scope_path.startswith(org.path)
+    return concerned and user.has_perm("campaigns.view_campaign", campaign) \
+        and user.has_perm("campaigns.view_compliance", org)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from tongxin.core.audit import AuditAction, audit_record, changed_fields
 from tongxin.core.chinese import name_initials
 from tongxin.learning.models import Delivery, Session, SessionKind
+from tongxin.learning.services.coverage import coverage_rebuild
 from tongxin.orgs.models import Domain, Org, OrgKind
 from tongxin.people.models import PersonGroup
 
@@ -120,6 +121,7 @@ def campaign_create(*, by, name: str, starts_on: date, ends_on: date, scope: Org
     campaign.full_clean(exclude=["slug"])  # the slug's uniqueness is checked above, with our message
     campaign.save()
     campaign.units.set(units)
+    coverage_rebuild(campaign)
     audit_record(by=by, action=AuditAction.CAMPAIGN_CREATED, obj=campaign,
                  changes=_campaign_audit_view(campaign, units))
     return campaign
@@ -174,6 +176,8 @@ def campaign_update(*, by, campaign: Campaign, name: str | None = None, slug: st
         after_units = sorted(u.code for u in new_units)
         if after_units != before_units:
             diff["units"] = [before_units, after_units]
+    if diff.keys() & {"scope_id", "status", "targets_members", "targets_residents", "resident_groups", "units"}:
+        coverage_rebuild(campaign)  # who is in the target may have changed, or the campaign reopened
     if diff:
         audit_record(by=by, action=AuditAction.CAMPAIGN_UPDATED, obj=campaign, changes=diff)
     return campaign

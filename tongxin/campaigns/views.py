@@ -16,9 +16,10 @@ from tongxin.orgs.models import Org
 
 from .forms import CampaignForm, CompletionForm, MeasureForm, PlanForm, TaskForm, orgs_managed_by
 from .models import Campaign, CampaignTask, ProofKind, TaskCompletion
+from .permissions import may_view_compliance
 from .selectors import (
-    LIST_SORTS, OVERDUE, PENDING, campaign_get_visible, campaign_list_for, campaign_target_text,
-    compliance, compliance_base_path, compliance_default_org, may_view_compliance, plan_counts, plan_tree,
+    COMPLIANCE_SORTS, LIST_SORTS, OVERDUE, PENDING, campaign_get_visible, campaign_list_for, campaign_target_text,
+    compliance, compliance_base_path, compliance_default_org, plan_counts, plan_tree,
 )
 from .services import campaign_create, campaign_update, measure_create, plan_create, task_complete, task_create
 
@@ -204,7 +205,7 @@ def compliance_view(request, slug: str):
     campaign = _visible_or_404(request, slug)
     org = _compliance_org(request, campaign)
     sort = request.GET.get("sort", "path")
-    sort = sort if sort in ("path", "overdue", "name") else "path"
+    sort = sort if sort in COMPLIANCE_SORTS else "path"
     table = compliance(campaign, org, sort=sort)
     for row in table.rows:
         row.can_record = request.user.has_perm("campaigns.record_completion", row.org)

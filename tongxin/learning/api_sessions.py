@@ -22,7 +22,7 @@ from tongxin.orgs.models import Org
 from .checkin_codes import code_expires_at, make_code, seconds_to_next_change
 from .models import Attendance, Session
 from .selectors.sessions import session_get_visible, session_list
-from .services.attendance import attendance_checkin
+from .services.attendance import attendance_checkin_by_id
 
 router = Router(tags=["sessions"])
 
@@ -156,12 +156,11 @@ def qr_token(request, session_id: int):
 def checkin(request, session_id: int, payload: CheckinIn):
     """Check the caller in with the code from the screen. A retry returns the same attendance
     (``created: false``) and records nothing."""
-    # The lean path: one query for the session, the service does the rest.
-    session = Session.objects.filter(pk=session_id).first()
-    if session is None:
-        raise Http404
+    # The hot path: the service reads the session together with the person, in one query.
     try:
-        attendance, created = attendance_checkin(by=request.user, session=session, token=payload.token)
+        attendance, created = attendance_checkin_by_id(by=request.user, session_id=session_id, token=payload.token)
+    except Session.DoesNotExist:
+        raise Http404 from None
     except ValidationError as error:
         status = 403 if error.code in ("out_of_scope", "no_person") else 400
         return Status(status, {"detail": " ".join(error.messages), "code": error.code or "invalid"})

@@ -1,5 +1,6 @@
 """Study: the weekly timetable, sessions and attendance, deliveries, materials, reflections and
-bulletins. Coverage (who is reached and who is not) is read from these in ``selectors``."""
+bulletins. Coverage (who is reached and who is not) is defined on these in
+``selectors.coverage`` and read from ``CoverageEntry``, which the services keep in step."""
 
 import secrets
 
@@ -8,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.orgs.models import Org
-from tongxin.people.models import Person
+from tongxin.people.models import Person, PersonGroup
 
 
 class SessionKind(models.TextChoices):
@@ -281,3 +282,86 @@ class Bulletin(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TreePathField(models.CharField):
+    """A copy of an org path, compared byte by byte: ``COLLATE "C"`` on PostgreSQL (SQLite
+    compares bytes already). Then one btree index serves both a subtree (``LIKE '/1/2/%'``) and
+    the tree's order (``/1/2/`` right before ``/1/2/3/``), whatever the database's locale."""
+
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
+
+
+class MemberClass(models.IntegerChoices):
+    """How coverage counts a person among the groups (``CoverageEntry.member_class``)."""
+
+    RESIDENT = 0, _("居民")
+    REGULAR = 1, _("普通党员")
+    INFIRM = 2, _("老弱病残党员")
+    MOBILE = 3, _("流动党员")
+    INFIRM_MOBILE = 4, _("老弱病残的流动党员")
+
+
+def group_bit(code: str) -> int:
+    """The bit of a ``PersonGroup`` in ``CoverageEntry.groups`` (in the order of its choices)."""
+    return 1 << PersonGroup.values.index(code)
+
+
+def way_bit(source: str, kind: str) -> int:
+    """The bit of a way in ``CoverageEntry.ways``: the session kinds first, then the delivery
+    kinds, each in the order of its choices. ``source`` is ``"session"`` or ``"delivery"``."""
+    if source == "session":
+        return 1 << SessionKind.values.index(kind)
+    return 1 << (len(SessionKind.values) + DeliveryKind.values.index(kind))
+
+
+class CoverageEntry(models.Model):
+    """One target person of one campaign, and whether, when first and by which ways they are
+    reached: coverage for a district is a grouped count over these rows instead of a probe of
+    attendance and deliveries per person.
+
+    What makes a row (who is in the target) and what it holds are defined in
+    ``selectors.coverage``; ``services.coverage`` writes the rows — rebuilt for a campaign,
+    refreshed for persons whose registry data changed, and marked reached by the check-in and
+    delivery services in their own transaction. Never written anywhere else."""
+
+    # No index of their own: every read and write names the campaign first, and the unique
+    # (campaign, person) and the indexes below lead with it.
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_index=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
+    name = models.CharField(max_length=50)
+    # The person's place and its path; ``area``: the place a summary above the grids groups by
+    # (a building's grid, else the place itself). ``branch``: a member's branch, else none.
+    place = models.ForeignKey(Org, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                              related_name="+")
+    place_path = TreePathField(max_length=255)
+    area = models.ForeignKey(Org, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                             related_name="+")
+    branch = models.ForeignKey(Org, null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                               related_name="+")
+    branch_path = TreePathField(max_length=255, blank=True, default="")
+    member_class = models.PositiveSmallIntegerField(choices=MemberClass.choices)
+    groups = models.IntegerField(default=0)  # bits of ``group_bit``
+    first_reached_at = models.DateTimeField(null=True)  # NULL: a gap
+    ways = models.IntegerField(default=0)  # bits of ``way_bit``
+
+    class Meta:
+        verbose_name = _("覆盖明细")
+        verbose_name_plural = _("覆盖明细")
+        constraints = [models.UniqueConstraint(fields=["campaign", "person"], name="coverage_entry_once")]
+        indexes = [
+            # The summary of a place: the range of its subtree, answered from the index alone.
+            models.Index(fields=["campaign", "place_path"],
+                         include=["area", "member_class", "groups", "ways", "first_reached_at"],
+                         name="coverage_entry_place"),
+            # The summary of a unit or a party organisation: its members, by branch.
+            models.Index(fields=["campaign", "branch_path"], condition=~models.Q(branch_path=""),
+                         name="coverage_entry_branch"),
+            # The gap list: only the gaps, already in the list's order (place, name).
+            models.Index(fields=["campaign", "place_path", "name", "person"],
+                         condition=models.Q(first_reached_at__isnull=True), name="coverage_entry_gap"),
+        ]

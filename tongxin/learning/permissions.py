@@ -7,6 +7,7 @@
 | learning.record_delivery        | Person   | street admin, community worker, grid worker, building head over the person's place |
 | learning.manage_materials       | Org      | street admin, community worker over the org                |
 | learning.review_reflections     | Org      | street admin, community worker over the org                |
+| learning.manage_bulletins       | Org      | street admin, community worker over the org (issue its bulletins) |
 | learning.view_coverage          | Org      | street admin, community worker, grid worker, building head, superior over the org |
 
 A study partner (结对助学) may also record a delivery to their partner; that rule is the
@@ -23,6 +24,8 @@ DELIVERY_ROLES = (Role.STREET_ADMIN, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Ro
 MANAGE_ROLES = (Role.STREET_ADMIN, Role.COMMUNITY_WORKER)
 COVERAGE_ROLES = (Role.STREET_ADMIN, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.BUILDING_HEAD, Role.SUPERIOR)
 SESSION_VIEW_ROLES = COVERAGE_ROLES
+# Those who keep an org's materials also write its bulletins; superiors read them, never issue.
+BULLETIN_ROLES = MANAGE_ROLES
 
 
 def _over_org(roles):
@@ -60,4 +63,5 @@ rules.add_perm("learning.view_session", sees_session)
 rules.add_perm("learning.record_delivery", delivers_to)
 rules.add_perm("learning.manage_materials", _over_org(MANAGE_ROLES))
 rules.add_perm("learning.review_reflections", _over_org(MANAGE_ROLES))
+rules.add_perm("learning.manage_bulletins", _over_org(BULLETIN_ROLES))
 rules.add_perm("learning.view_coverage", _over_org(COVERAGE_ROLES))

@@ -17,6 +17,7 @@ from tongxin.core.chinese import name_initials
 from tongxin.core.identity import (
     birth_date_from_id, gender_from_id, mask_id_number, mask_phone, normalize_id_number, normalize_phone,
 )
+from tongxin.learning.services.coverage import coverage_refresh_persons
 from tongxin.orgs.models import Household, Org, OrgKind
 
 from .models import (
@@ -98,6 +99,7 @@ def person_create(*, by, data: PersonData) -> Person:
     PersonGroupMembership.objects.bulk_create(
         [PersonGroupMembership(person=person, group=g) for g in sorted(set(data.groups))]
     )
+    coverage_refresh_persons([person.pk])
     audit_record(by=by, action=AuditAction.PERSON_CREATED, obj=person, changes=_audit_view(person, data.groups))
     return person
 
@@ -124,6 +126,7 @@ def person_bulk_create(*, by, rows: list[tuple[Person, list[str]]]) -> list[Pers
     insert_instances(Person, persons)
     insert_rows(PersonGroupMembership, ["person", "group"],
                 ((p.pk, g) for p, groups in rows for g in sorted(set(groups))))
+    coverage_refresh_persons([p.pk for p in persons])  # one set-based refresh for the batch
     groups_by_person = {id(p): g for p, g in rows}
     audit_record_many(by=by, action=AuditAction.PERSON_CREATED, objects=persons,
                       changes_for=lambda p: person_bulk_audit_changes(p, groups_by_person[id(p)]))
@@ -171,6 +174,8 @@ def person_update(*, by, person: Person, name: str | None = None, phone: str | N
             PersonGroupMembership.objects.filter(person=person, group__in=old - new).delete()
             PersonGroupMembership.objects.bulk_create([PersonGroupMembership(person=person, group=g) for g in new - old])
             diff["groups"] = [sorted(old), sorted(new)]
+    if diff.keys() & {"name", "org_id", "is_active", "groups"}:
+        coverage_refresh_persons([person.pk])
     if diff:
         audit_record(by=by, action=AuditAction.PERSON_UPDATED, obj=person, changes=diff)
     return person
@@ -200,6 +205,7 @@ def party_member_save(*, by, person: Person, branch: Org, joined_on: date | None
         defaults=dict(branch=branch, joined_on=joined_on, status=status, needs_home_delivery=needs_home_delivery,
                       is_mobile=is_mobile, in_hardship=in_hardship, org_path=person.org_path),
     )
+    coverage_refresh_persons([person.pk])
     if audit:
         audit_record(by=by, action=AuditAction.PARTY_MEMBER_SAVED, obj=member,
                      changes={"created": created, "branch": branch.code, "status": status,
@@ -218,6 +224,7 @@ def party_member_remove(*, by, person: Person) -> None:
         raise ValidationError({"is_member": _("该党员有结对助学关系，请先解除结对")})
     audit_record(by=by, action=AuditAction.PARTY_MEMBER_REMOVED, obj=member, changes={"branch": member.branch.code})
     member.delete()
+    coverage_refresh_persons([person.pk])
 
 
 @transaction.atomic
@@ -299,6 +306,7 @@ def party_member_bulk_create(*, by, members: list[PartyMember], audit: bool = Tr
     if len({m.person_id for m in members}) != len(members):
         raise ValidationError(_("同一人员不能重复登记为党员"))
     insert_instances(PartyMember, members)
+    coverage_refresh_persons([m.person_id for m in members])
     if audit:
         audit_record_many(by=by, action=AuditAction.PARTY_MEMBER_SAVED, objects=members,
                           changes_for=party_member_audit_changes)

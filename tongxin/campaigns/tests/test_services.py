@@ -267,6 +267,15 @@ def test_a_report_completes_an_action_once(report_task, street):
     assert AuditEntry.objects.filter(action="task_completed").count() == 1
 
 
+def test_a_completion_reads_as_a_sentence_in_the_admin_and_the_audit_log(report_task, street):
+    day = timezone.localdate() - timedelta(days=1)
+    completion = task_complete(by=None, task=report_task, org=street.community_a, completed_on=day,
+                               report="已召开动员会")
+    expected = f"八里铺社区完成“报送进展情况”（{day.isoformat()}）"
+    assert str(TaskCompletion.objects.get(pk=completion.pk)) == expected
+    assert AuditEntry.objects.get(action="task_completed").object_repr == expected
+
+
 def test_a_report_action_needs_a_report(report_task, street, campaign):
     session = make_session(street, campaign, street.community_a, day=days(-2))
     with pytest.raises(ValidationError) as caught:

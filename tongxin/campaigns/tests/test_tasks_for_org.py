@@ -1,4 +1,4 @@
-"""Which actions apply to which unit (see the docstring of ``tongxin.campaigns.selectors``)."""
+"""Which actions apply to which unit (see the docstring of ``tongxin.campaigns.selectors.tasks``)."""
 
 import pytest
 

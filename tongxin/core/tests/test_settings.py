@@ -61,3 +61,29 @@ def test_production_security_settings_hold_even_if_debug_is_asked_for():
     result = _manage("shell", "--no-imports", "-c", code, DJANGO_DEBUG="true")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == repr([False, True, True, True, 31536000])
+
+
+_QR_ADDRESS = (
+    "from types import SimpleNamespace; from django.conf import settings; from django.test import RequestFactory; "
+    "from tongxin.learning.views.checkin import checkin_url; "
+    "request = RequestFactory().get('/', HTTP_HOST='tongxin.example.gov.cn', "
+    "HTTP_X_FORWARDED_HOST='xuexi.example.gov.cn', HTTP_X_FORWARDED_PROTO='https'); "
+    "print(settings.USE_X_FORWARDED_HOST, checkin_url(request, SimpleNamespace(pk=7), 'abc'))"
+)
+
+
+def test_behind_nginx_the_qr_code_address_has_the_public_scheme_and_host():
+    hosts = "tongxin.example.gov.cn,xuexi.example.gov.cn"
+    result = _manage("shell", "--no-imports", "-c", _QR_ADDRESS, TONGXIN_TRUSTED_PROXIES="1",
+                     DJANGO_ALLOWED_HOSTS=hosts)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "https://xuexi.example.gov.cn/learning/checkin/7/abc/"]
+    # Without a proxy we run, X-Forwarded-Host is anyone's to write: the Host header counts.
+    result = _manage("shell", "--no-imports", "-c", _QR_ADDRESS, DJANGO_ALLOWED_HOSTS=hosts)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "https://tongxin.example.gov.cn/learning/checkin/7/abc/"]
+
+
+def test_production_behind_a_proxy_passes_check_deploy_too():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", TONGXIN_TRUSTED_PROXIES="1")
+    assert result.returncode == 0, result.stdout + result.stderr

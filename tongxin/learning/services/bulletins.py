@@ -6,8 +6,8 @@ the same moment get consecutive numbers instead of the same one. The unique cons
 ``bulletin_issue_unique`` backs this up where a campaign is set; where it is not (NULL), only the
 lock does, since NULLs never collide in a unique index.
 
-Who may issue: ``learning.manage_materials`` on the org (street admin, community worker over it)
-— the same people who keep the materials; the app has no separate bulletin permission yet.
+Who may issue: ``learning.manage_bulletins`` on the org (street admin, community worker over it;
+see ``tongxin.learning.permissions``).
 """
 
 from __future__ import annotations
@@ -26,12 +26,8 @@ from tongxin.orgs.models import Org
 from ..models import Bulletin
 from .materials import actor_or_none, allowed, campaign_matches_org
 
-ISSUE_PERMISSION = "learning.manage_materials"
+ISSUE_PERMISSION = "learning.manage_bulletins"
 BODY_MAX = 50_000
-
-
-def may_issue_bulletin(user, org: Org) -> bool:
-    return allowed(user, ISSUE_PERMISSION, org)
 
 
 def next_issue_no(org: Org, campaign=None) -> int:
@@ -46,7 +42,7 @@ def bulletin_create(*, by, org: Org, title: str, body: str, campaign=None,
                     published_on: date | None = None) -> Bulletin:
     """Issue a bulletin with the next issue number of ``org`` and ``campaign``. The same title
     and text sent twice (a retried form) is issued once: the second call returns the first."""
-    if not may_issue_bulletin(by, org):
+    if not allowed(by, ISSUE_PERMISSION, org):
         raise PermissionError(_("无权以该单位名义编发简报"))
     title = (title or "").strip()
     body = (body or "").strip()

@@ -22,7 +22,9 @@ from tongxin.core.audit import AuditAction, audit_record
 from tongxin.orgs.models import Org
 from tongxin.people.models import Person, StudyPair
 
-from ..models import Delivery, DeliveryKind, Material, MaterialKind
+from ..models import Delivery, DeliveryKind, Material, MaterialKind, way_bit
+from ..selectors.coverage import scope_holds
+from .coverage import coverage_mark_reached
 from .materials import actor_or_none, check_not_future, stock_take, write_workbook
 
 RECORD_PERMISSION = "learning.record_delivery"
@@ -83,7 +85,8 @@ def delivery_record(*, by, person: Person, kind: str, campaign=None, delivered_b
     check_not_future(when, "delivered_at")
     if campaign is not None and not (campaign.starts_on <= timezone.localdate(when) <= campaign.ends_on):
         raise ValidationError({"delivered_at": _("送学时间不在活动期间内")})
-    if campaign is not None and not person.org_path.startswith(campaign.scope_path):
+    # Held by the scope as coverage counts them: a unit's campaign reaches its members where they live.
+    if campaign is not None and not scope_holds(campaign, person):
         raise ValidationError({"person": _("该人员不在本次活动范围内")})
     if material is not None:
         if material.kind not in MATERIAL_KINDS_FOR[kind]:
@@ -118,6 +121,8 @@ def delivery_record(*, by, person: Person, kind: str, campaign=None, delivered_b
     )
     delivery.full_clean()
     delivery.save()
+    if campaign is not None:
+        coverage_mark_reached(campaign_id=campaign.pk, person_ids=[person.pk], when=when, way=way_bit("delivery", kind))
     audit_record(by=by, action=AuditAction.DELIVERY_RECORDED, obj=delivery, changes={
         "person": person.pk, "kind": kind, "campaign": campaign.slug if campaign else None,
         "delivered_by": delivered_by.pk if delivered_by else None, "material": material.pk if material else None,

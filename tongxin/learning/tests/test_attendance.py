@@ -4,7 +4,7 @@ retries that record nothing twice, and real parallel requests that still make on
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -61,16 +61,23 @@ def test_check_in_with_the_current_code(street, campaign):
     assert entry.changes == {"session": session.pk, "person": street.resident_a.pk, "method": "qr"}
 
 
+def _mid_window() -> datetime:
+    """Now, moved to the middle of its 30-second window: a code from 31 s earlier is then always
+    from the window before (at the first second of a window it would be two windows old)."""
+    now = timezone.now()
+    return now.replace(microsecond=0) - timedelta(seconds=now.second % 30) + timedelta(seconds=15)
+
+
 def test_the_previous_window_is_still_accepted(street):
     session = _session(street)
-    now = timezone.now()
+    now = _mid_window()
     attendance, created = _checkin(street, session, now=now, code_at=now - timedelta(seconds=31))
     assert created and attendance.pk
 
 
 def test_an_expired_code_says_to_scan_the_screen_again(street):
     session = _session(street)
-    now = timezone.now()
+    now = _mid_window()
     assert _refusal(_checkin, street, session, now=now, code_at=now - timedelta(seconds=61)) == (
         "expired", "二维码已过期，请扫描屏幕上最新的二维码")
     assert not Attendance.objects.exists() and _audits("attendance_checked_in") == 0

@@ -94,6 +94,40 @@ def test_who_may_issue(street, role):
         assert not Bulletin.objects.exists()
 
 
+# ``learning.manage_bulletins``, the rule the service asks, on the street BLP, community A
+# (BLP-C1) and community B (BLP-C2): "Y" allowed, "-" not.
+BULLETIN_RULE = {
+    "street_admin": "YYY", "community_worker": "-Y-", "grid_worker": "---", "building_head": "---",
+    "party_member": "---", "resident": "---", "superior": "---", "system_admin": "---",
+    "security_admin": "---", "auditor": "---",
+}
+
+
+def test_the_rule_matrix_covers_every_role():
+    assert set(BULLETIN_RULE) == set(Role.values)
+
+
+@pytest.mark.parametrize("role", sorted(BULLETIN_RULE))
+def test_manage_bulletins_rule(street, role):
+    user = street.accounts[role]
+    got = "".join("Y" if user.has_perm("learning.manage_bulletins", org) else "-"
+                  for org in (street.street, street.community_a, street.community_b))
+    assert got == BULLETIN_RULE[role]
+    # The service asks the same rule.
+    assert BULLETIN_RULE[role][1] == ("Y" if ISSUES_FOR_COMMUNITY_A[role] else "-")
+
+
+@pytest.mark.parametrize("role", sorted(BULLETIN_RULE))
+def test_the_next_issue_link_follows_the_rule(client, street, role):
+    bulletin = issue(street, org=street.community_a, role="community_worker")
+    client.force_login(street.accounts[role])
+    response = client.get(f"/learning/bulletins/{bulletin.pk}/")
+    may_issue = BULLETIN_RULE[role][1] == "Y"
+    assert response.status_code in ((200,) if may_issue else (200, 403, 404))
+    if response.status_code == 200:
+        assert ("编发下一期" in response.content.decode()) == may_issue
+
+
 def test_the_same_bulletin_sent_twice_is_issued_once(street, campaign):
     first = issue(street, campaign=campaign)
     again = issue(street, campaign=campaign)

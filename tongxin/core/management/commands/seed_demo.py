@@ -4,7 +4,12 @@
     python manage.py seed_demo --scale district   # the district: about a million (benchmarks)
     python manage.py seed_demo --scale tiny       # a few hundred residents (tests)
 
-Running it again adds nothing: a street whose code exists is skipped.
+The demo street comes with its campaign "感党恩、听党话、跟党走" (eight weeks of sessions,
+attendance, deliveries, materials, reflections and bulletins, see ``tongxin.core.demo.campaign``);
+the district adds a district-wide campaign with about ten million check-ins, for benchmarks.
+
+Running it again adds nothing: a street whose code exists is skipped, and so is a campaign that
+exists (a street loaded before the campaign existed gets it on the next run).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from tongxin.accounts.models import User
+from tongxin.core.demo.campaign.district import seed_district_activity
+from tongxin.core.demo.campaign.street import demo_campaign, seed_campaign
 from tongxin.core.demo.district import analyze_people_tables, build_district
 from tongxin.core.demo.logins import DEMO_USERNAMES
 from tongxin.core.demo.street import DEMO_STREET_CODE, StreetBuilder, demo_street_spec, ensure_city_and_district
@@ -57,8 +64,17 @@ class Command(BaseCommand):
                 analyze_people_tables()
                 say(f"  {spec.name}：居民 {result.residents:,} 人，{result.households:,} 户，"
                     f"党员 {result.members:,} 人，组织 {result.orgs:,} 个，用时 {result.seconds:.1f} 秒")
-            else:
-                return
+            street = Org.objects.filter(code=DEMO_STREET_CODE).first()
+            if street is not None and demo_campaign(street) is None:
+                say(f"载入演示活动“感党恩、听党话、跟党走”（{street.name}）……")
+                done = seed_campaign(street)
+                say(f"  学习活动 {done.sessions:,} 场，签到 {done.attendances:,} 人次，送学 {done.deliveries:,} 次，"
+                    f"用时 {done.seconds:.1f} 秒")
+            elif street is not None:
+                say("演示活动已存在，不再重复载入。")
+            if scale == "district":
+                say("载入全区“感党恩、听党话、跟党走”活动记录（学习活动、约一千万人次签到、送学）……")
+                seed_district_activity(district, log=say, jobs=jobs)
         except ValidationError as exc:
             raise CommandError("演示数据未载入：" + "；".join(exc.messages)) from exc
         say(self.style.SUCCESS(f"完成，共用时 {time.perf_counter() - started:.1f} 秒。"

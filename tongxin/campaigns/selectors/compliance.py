@@ -1,176 +1,24 @@
-"""Reads on campaigns: what an account may see, which actions apply to a unit, and each unit's
-compliance with the required actions (规定动作).
-
-**Which actions apply to a unit** (``task_applies_to``, ``tasks_for_org``). The units that do
-actions are communities, villages and units (机关, schools, enterprises …: ``OrgKind.UNIT``),
-inside the campaign's scope. An action applies to such a unit when
-
-* it names an org that is the unit itself or one of its ancestors (an action of the street
-  applies to every community, village and unit of the street), and
-* it names a domain that is the unit's domain. A community or village whose domain is blank
-  counts as 城镇社区 (``URBAN_COMMUNITY``) or 农村牧区 (``RURAL_PASTORAL``): that is what they are
-  in the Tongliao "ten domains", and the registry rarely fills the domain in for places. A unit
-  (``OrgKind.UNIT``) with a blank domain gets no domain action: we do not guess whether it is a
-  school or a hospital.
-
-An action that names both an org and a domain applies to the units of that domain under that
-org. (One naming neither cannot be made by ``task_create``; if one exists it applies to every
-unit in scope.) The campaign's chosen ``units`` define who must be *reached* (coverage), not
-which units do actions, so they do not narrow this.
-
-**Compliance** (``compliance``): see its docstring.
-"""
+"""Each unit's compliance with the required actions (规定动作): see ``compliance``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import F, Q, QuerySet, Window
+from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongxin.accounts.selectors import scope_paths
 from tongxin.learning.models import Delivery, Session
-from tongxin.orgs.models import Domain, Org, OrgKind
-from tongxin.people.models import PersonGroup
+from tongxin.orgs.models import Org, OrgKind
 from tongxin.people.selectors import ancestor_paths
 
-from .models import Campaign, CampaignTask, Plan, PlanKind, ProofKind, TaskCompletion
-from .permissions import VIEW_ROLES
-
-# The orgs that do actions and appear as rows of the compliance table.
-UNIT_KINDS = (OrgKind.COMMUNITY, OrgKind.VILLAGE, OrgKind.UNIT)
-_PLACE_DOMAINS = {OrgKind.COMMUNITY: Domain.URBAN_COMMUNITY, OrgKind.VILLAGE: Domain.RURAL_PASTORAL}
-
-LIST_SORTS = {
-    "-start": ("-starts_on", "name", "id"),
-    "start": ("starts_on", "name", "id"),
-}
-
-
-# --- Which campaigns an account sees --------------------------------------------------------
-
-def campaign_visible_q(user) -> Q:
-    """The campaigns ``campaigns.view_campaign`` allows, as one filter: staff and superiors whose
-    scope is above the campaign's or inside it; members and residents living inside it."""
-    condition = Q(pk__in=[])
-    for path in scope_paths(user, VIEW_ROLES):
-        condition |= Q(scope_path__startswith=path) | Q(scope_path__in=ancestor_paths(path))
-    person = getattr(user, "person", None) if getattr(user, "person_id", None) else None
-    if person is not None:
-        condition |= Q(scope_path__in=ancestor_paths(person.org_path))
-    return condition
-
-
-def campaign_list_for(user, *, q: str = "", sort: str = "-start") -> QuerySet[Campaign]:
-    """Campaigns the account may see, optionally whose name contains ``q``, newest first by default."""
-    qs = Campaign.objects.filter(campaign_visible_q(user))
-    q = q.strip()
-    if q:
-        qs = qs.filter(name__contains=q)
-    return (qs.select_related("scope").prefetch_related("units")
-            .order_by(*LIST_SORTS.get(sort, LIST_SORTS["-start"])))
-
-
-def campaign_get_visible(*, user, slug: str) -> Campaign | None:
-    """The campaign if the account may see it, else None (so callers answer 404, not 403)."""
-    campaign = Campaign.objects.select_related("scope").filter(slug=slug).first()
-    if campaign is None or not user.has_perm("campaigns.view_campaign", campaign):
-        return None
-    return campaign
-
-
-def campaign_target_text(campaign: Campaign) -> str:
-    """Who the campaign must reach, in words: 全体党员；居民群众（退休人员、老年人）；指定单位：…"""
-    parts = []
-    if campaign.targets_members:
-        parts.append(_("全体党员"))
-    if campaign.targets_residents:
-        if campaign.resident_groups:
-            chosen = set(campaign.resident_groups)
-            labels = [str(label) for code, label in PersonGroup.choices if code in chosen]  # in the registry's order
-            parts.append(_("居民群众（%(groups)s）") % {"groups": "、".join(labels)})
-        else:
-            parts.append(_("全体居民群众"))
-    units = sorted(campaign.units.all(), key=lambda u: u.path)  # ``all()`` uses a prefetch when there is one
-    if units:
-        parts.append(_("指定单位：%(names)s") % {"names": "、".join(u.name for u in units)})
-    return "；".join(parts) or _("未指定")
-
-
-# --- Plans "1+7+N" ---------------------------------------------------------------------------
-
-@dataclass
-class PlanNode:
-    plan: Plan
-    children: list[PlanNode] = field(default_factory=list)
-
-
-_DOMAIN_ORDER = {value: index for index, value in enumerate(Domain.values)}
-_KIND_ORDER = {PlanKind.OVERALL: 0, PlanKind.DOMAIN: 1, PlanKind.UNIT: 2}
-
-
-def plan_tree(campaign: Campaign) -> list[PlanNode]:
-    """The plans as a tree: the overall plan, its domain procedures (in the order of the ten
-    domains), their unit sub-plans (in the order of the org tree). One query."""
-    plans = sorted(
-        campaign.plans.select_related("org"),
-        key=lambda p: (_KIND_ORDER.get(p.kind, 9), _DOMAIN_ORDER.get(p.domain, 99), p.org.path if p.org else "",
-                       p.title),
-    )
-    nodes = {p.pk: PlanNode(p) for p in plans}
-    roots = []
-    for plan in plans:
-        parent = nodes.get(plan.parent_id)
-        (parent.children if parent is not None else roots).append(nodes[plan.pk])
-    return roots
-
-
-def plan_counts(campaign: Campaign) -> dict[str, int]:
-    """How many plans of each kind: the "1", the "7" and the "N"."""
-    counts = {kind: 0 for kind in PlanKind.values}
-    for kind in campaign.plans.values_list("kind", flat=True):
-        counts[kind] += 1
-    return counts
-
-
-# --- Which actions apply to a unit --------------------------------------------------------------
-
-def unit_domain(org: Org) -> str:
-    """The org's domain; a community or village without one is 城镇社区 / 农村牧区."""
-    return org.domain or _PLACE_DOMAINS.get(org.kind, "")
-
-
-def task_applies_to(task: CampaignTask, org: Org) -> bool:
-    """Whether ``task`` applies to ``org`` (see the module docstring). Reads no rows."""
-    if not org.path.startswith(task.campaign.scope_path):
-        return False
-    if task.org_id is not None:
-        if task.org_id != org.pk and task.org_id not in org.ancestor_ids:
-            return False
-        if task.org_id != org.pk and org.kind not in UNIT_KINDS:
-            return False  # a street's action applies to its units, not to its grids and branches
-    elif org.kind not in UNIT_KINDS:
-        return False
-    if task.domain:
-        return org.kind in UNIT_KINDS and unit_domain(org) == task.domain
-    return True
-
-
-def tasks_for_org(campaign: Campaign, org: Org, *, required: bool | None = None) -> list[CampaignTask]:
-    """The actions of ``campaign`` that apply to ``org``, by due date (``required`` narrows to
-    规定动作 or 自选动作). One query: a campaign has tens of actions, the rule is matched on them."""
-    tasks = campaign.tasks.select_related("org").order_by("due_on", "title", "id")
-    if required is not None:
-        tasks = tasks.filter(required=required)
-    return [task for task in tasks if task_applies_to(task, org)]
-
-
-# --- Compliance -------------------------------------------------------------------------------
+from ..models import Campaign, CampaignTask, ProofKind, TaskCompletion
+from ..permissions import VIEW_ROLES, may_view_compliance
+from .tasks import UNIT_KINDS, task_applies_to
 
 DONE, OVERDUE, PENDING = "done", "overdue", "pending"
 STATE_LABELS = {DONE: gettext_lazy("已完成"), OVERDUE: gettext_lazy("逾期"), PENDING: gettext_lazy("未到期")}
@@ -411,16 +259,6 @@ def compliance(campaign: Campaign, parent_org: Org, *, sort: str = "path", today
     elif sort == "name":
         rows.sort(key=lambda r: (r.org.name, r.org.path))
     return Compliance(campaign=campaign, org=parent_org, tasks=tasks, rows=rows, today=today)
-
-
-# --- Who sees compliance ----------------------------------------------------------------------
-
-def may_view_compliance(user, campaign: Campaign, org: Org) -> bool:
-    """Compliance of ``org`` is for staff and superiors who see both the campaign and the org:
-    ``campaigns.view_campaign`` and ``orgs.view_org``. Members and residents see the campaign
-    (its plans and actions) but not how units stand."""
-    return (org.path.startswith(campaign.scope_path) or campaign.scope_path.startswith(org.path)) \
-        and user.has_perm("campaigns.view_campaign", campaign) and user.has_perm("orgs.view_org", org)
 
 
 def compliance_default_org(user, campaign: Campaign) -> Org | None:

@@ -1,0 +1,199 @@
+"""Keeping ``CoverageEntry`` in step with the records: one row per target person per campaign,
+with their first reach and the ways they were reached (the definitions are those of
+``selectors.coverage``; the rows only store them, so a district's coverage is a grouped count).
+
+Three writes, each inside the caller's transaction, none of them audited on its own: the
+service that calls it records what the user did.
+
+* ``coverage_rebuild`` — a campaign's rows, all of them, from the registry and the records, in
+  one ``INSERT … SELECT``. After a campaign is created or its target changes (scope, members,
+  residents and groups, units), by the demo data and by ``manage.py coverage_rebuild``.
+* ``coverage_mark_reached`` — the check-in and delivery hot path: one ``UPDATE`` of the persons'
+  rows (first reach = the earlier of the two, ways |= the way's bit). It locks only those rows,
+  so check-ins of different persons never wait for each other. A person outside the target has
+  no row, and nothing is written.
+* ``coverage_refresh_persons`` — the rows of some persons, in every campaign that is not closed,
+  computed again from the registry and the records: after a person is added, edited, moved,
+  deactivated, changes groups, becomes or stops being a party member (or changes flags), and
+  after a bulk import (one refresh per batch, a few statements per 2,000 persons).
+
+A closed campaign's rows are no longer refreshed by registry changes: its figures stay as they
+stood when it closed (a campaign reopened is rebuilt). ``manage.py coverage_rebuild`` rebuilds
+any campaign from scratch, should the rows ever be doubted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+
+from tongxin.campaigns.models import Campaign, CampaignStatus
+from tongxin.orgs.models import OrgKind
+from tongxin.people.models import Person, PersonGroup, PersonGroupMembership
+from tongxin.people.selectors import ancestor_paths
+
+from ..models import (
+    Attendance, CoverageEntry, Delivery, DeliveryKind, MemberClass, Session, SessionKind, group_bit, way_bit,
+)
+from ..selectors.coverage import coverage_target
+
+# Persons per statement in a refresh: the ids appear three times in it (SQLite takes 32,766
+# parameters at most), and a batch of a bulk import is refreshed in a few statements.
+REFRESH_CHUNK = 2000
+
+_COLUMNS = ["campaign_id", "person_id", "name", "place_id", "place_path", "area_id", "branch_id", "branch_path",
+            "member_class", "groups", "first_reached_at", "ways"]
+
+
+def _member_class():
+    return Case(
+        When(party_member__isnull=True, then=Value(MemberClass.RESIDENT)),
+        When(party_member__needs_home_delivery=True, party_member__is_mobile=True,
+             then=Value(MemberClass.INFIRM_MOBILE)),
+        When(party_member__needs_home_delivery=True, then=Value(MemberClass.INFIRM)),
+        When(party_member__is_mobile=True, then=Value(MemberClass.MOBILE)),
+        default=Value(MemberClass.REGULAR),
+        output_field=IntegerField(),
+    )
+
+
+def _bits(column: str, codes: Sequence[str], bit) -> str:
+    """A SQL CASE giving each code's bit (the codes are our own choices, never user input)."""
+    whens = " ".join(f"WHEN '{code}' THEN {bit(code)}" for code in codes)
+    return f"CASE {column} {whens} ELSE 0 END"
+
+
+def _target_rows(campaign: Campaign, person_ids: Sequence[int] | None):
+    """The campaign's target persons with what their rows hold, as a query of named columns."""
+    target = coverage_target(campaign, [campaign.scope])
+    if person_ids is not None:
+        target = target.filter(pk__in=person_ids)
+    group_sum = Sum(Case(*[When(group=code, then=Value(group_bit(code))) for code in PersonGroup.values],
+                         default=Value(0), output_field=IntegerField()))
+    groups = Subquery(PersonGroupMembership.objects.filter(person=OuterRef("pk")).order_by()
+                      .values("person").annotate(bits=group_sum).values("bits"), output_field=IntegerField())
+    # Annotations only, in the order of the columns: the SQL selects them in this order.
+    return target.order_by().annotate(
+        e_person=F("pk"), e_name=F("name"), e_place=F("org_id"), e_place_path=F("org_path"),
+        e_area=Case(When(org__kind=OrgKind.BUILDING, then=F("org__parent_id")), default=F("org_id"),
+                    output_field=IntegerField()),
+        e_branch=F("party_member__branch_id"),
+        e_branch_path=Coalesce(F("party_member__branch__path"), Value("")),
+        e_class=_member_class(),
+        e_groups=Coalesce(groups, Value(0)),
+    ).values("e_person", "e_name", "e_place", "e_place_path", "e_area", "e_branch", "e_branch_path", "e_class",
+             "e_groups")
+
+
+def _insert_entries(campaign: Campaign, person_ids: Sequence[int] | None = None) -> int:
+    """``INSERT … SELECT`` the rows of the campaign's target (or of those of ``person_ids`` who
+    are in it): the person's data from the registry, the first reach and the ways from one
+    grouped pass each over the campaign's attendance and deliveries."""
+    target_sql, target_params = _target_rows(campaign, person_ids).query.sql_with_params()
+    only, only_params = "", []
+    if person_ids is not None:
+        only = f" AND person_id IN ({', '.join(['%s'] * len(person_ids))})"
+        only_params = list(person_ids)
+    attendance, session, delivery, entry = (m._meta.db_table for m in (Attendance, Session, Delivery, CoverageEntry))
+    session_bits = _bits("s.kind", SessionKind.values, lambda k: way_bit("session", k))
+    delivery_bits = _bits("kind", DeliveryKind.values, lambda k: way_bit("delivery", k))
+    # Grouped by person and kind first, so that each kind's bit is added once per person: the
+    # ways are distinct bits, so their sum is their OR (SQLite has no BIT_OR).
+    sql = f"""
+        INSERT INTO {entry} ({", ".join(_COLUMNS)})
+        SELECT %s, t.e_person, t.e_name, t.e_place, t.e_place_path, t.e_area, t.e_branch, t.e_branch_path,
+               t.e_class, t.e_groups,
+               CASE WHEN a.first_at IS NULL THEN d.first_at
+                    WHEN d.first_at IS NULL OR a.first_at <= d.first_at THEN a.first_at
+                    ELSE d.first_at END,
+               COALESCE(a.ways, 0) + COALESCE(d.ways, 0)
+        FROM ({target_sql}) t
+        LEFT JOIN (
+            SELECT person_id, MIN(first_at) AS first_at, SUM(bit) AS ways FROM (
+                SELECT a.person_id, MIN(a.checked_in_at) AS first_at, {session_bits} AS bit
+                FROM {attendance} a JOIN {session} s ON s.id = a.session_id
+                WHERE a.campaign_id = %s{only.replace("person_id", "a.person_id")}
+                GROUP BY a.person_id, s.kind
+            ) by_kind GROUP BY person_id
+        ) a ON a.person_id = t.e_person
+        LEFT JOIN (
+            SELECT person_id, MIN(first_at) AS first_at, SUM(bit) AS ways FROM (
+                SELECT person_id, MIN(delivered_at) AS first_at, {delivery_bits} AS bit
+                FROM {delivery} WHERE campaign_id = %s{only}
+                GROUP BY person_id, kind
+            ) by_kind GROUP BY person_id
+        ) d ON d.person_id = t.e_person
+    """
+    params = [campaign.pk, *target_params, campaign.pk, *only_params, campaign.pk, *only_params]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Estimated as costly (a probe per person), so PostgreSQL would first compile it to
+            # machine code: seconds spent, none saved. Off for this transaction only.
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+@transaction.atomic
+def coverage_rebuild(campaign: Campaign) -> int:
+    """Write the campaign's rows anew from the registry and the records. Returns their number."""
+    campaign.__dict__.pop("_coverage_unit_paths", None)  # the units may have just changed
+    CoverageEntry.objects.filter(campaign=campaign).delete()
+    return _insert_entries(campaign)
+
+
+def coverage_mark_reached(*, campaign_id: int | None, person_ids: Iterable[int], when: datetime, way: int) -> int:
+    """The persons were reached at ``when`` by the way whose bit is ``way`` (``models.way_bit``).
+    One UPDATE of their rows; persons outside the target have none. Returns the rows changed."""
+    if campaign_id is None:
+        return 0
+    person_ids = list(person_ids)
+    if not person_ids:
+        return 0
+    # Plain SQL: every QR check-in runs this, and building it with the ORM (Case, When, F) cost
+    # the app server about four times as long as the statement below (profiled, bench/checkin.py).
+    at = connection.ops.adapt_datetimefield_value(when)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {CoverageEntry._meta.db_table} SET "
+            f"first_reached_at = CASE WHEN first_reached_at IS NULL OR first_reached_at > %s THEN %s "
+            f"ELSE first_reached_at END, ways = ways | %s "
+            f"WHERE campaign_id = %s AND person_id IN ({', '.join(['%s'] * len(person_ids))})",
+            [at, at, way, campaign_id, *person_ids],
+        )
+        return cursor.rowcount
+
+
+def _maintained() -> list[Campaign]:
+    return list(Campaign.objects.exclude(status=CampaignStatus.CLOSED).select_related("scope")
+                .prefetch_related("units").order_by("pk"))
+
+
+@transaction.atomic
+def coverage_refresh_persons(person_ids: Iterable[int]) -> int:
+    """Compute the rows of these persons again, in every campaign that is not closed, from the
+    registry and the records. Returns the rows written."""
+    campaigns = _maintained()
+    person_ids = sorted(set(person_ids))
+    if not campaigns or not person_ids:
+        return 0
+    written = 0
+    for start in range(0, len(person_ids), REFRESH_CHUNK):
+        chunk = person_ids[start:start + REFRESH_CHUNK]
+        CoverageEntry.objects.filter(campaign_id__in=[c.pk for c in campaigns], person_id__in=chunk).delete()
+        # Only the campaigns whose scope lies above one of the persons' places or branches can
+        # hold them: one look at their paths instead of a query per campaign.
+        paths = set()
+        for place, branch in Person.objects.filter(pk__in=chunk).values_list(
+                "org_path", "party_member__branch__path").distinct():
+            paths.update(ancestor_paths(place))
+            if branch:
+                paths.update(ancestor_paths(branch))
+        for campaign in campaigns:
+            if campaign.scope_path in paths:
+                written += _insert_entries(campaign, chunk)
+    return written
