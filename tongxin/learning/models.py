@@ -365,3 +365,44 @@ class CoverageEntry(models.Model):
             models.Index(fields=["campaign", "place_path", "name", "person"],
                          condition=models.Q(first_reached_at__isnull=True), name="coverage_entry_gap"),
         ]
+
+
+class CoverageTally(models.Model):
+    """The summary figures of one area (``CoverageEntry.area``) in one campaign, so that the
+    summary of a street or a district adds up a few hundred tallies instead of counting a million
+    rows. ``figures`` holds everything the summary counts, for the area's rows:
+
+    * ``classes``: member class → [target, reached];
+    * ``places``: place id → [target, reached] (the buildings of a grid, for its rows by place);
+    * ``groups``: [[groups bits, target, reached], …] of the residents;
+    * ``ways``: [[ways bits, persons], …] of the persons reached;
+    * ``weeks``: the Monday of the week of first reach (ISO date, local time) → persons.
+
+    Written only by ``selectors.coverage`` when it settles the areas marked ``CoverageDirty``, and
+    by ``services.coverage.coverage_rebuild``."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_index=False)
+    area = models.ForeignKey(Org, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                             related_name="+")
+    figures = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("覆盖汇总")
+        verbose_name_plural = _("覆盖汇总")
+        constraints = [models.UniqueConstraint(fields=["campaign", "area"], name="coverage_tally_once")]
+
+
+class CoverageDirty(models.Model):
+    """An area whose ``CoverageEntry`` rows changed since its tally was computed. Append-only, no
+    unique constraint: the check-in hot path only inserts (no row to lock, nothing to wait for),
+    and the next summary read takes them all away with one ``DELETE … RETURNING``."""
+
+    id = models.BigAutoField(primary_key=True)
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(Org, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                             related_name="+")
+
+    class Meta:
+        verbose_name = _("待重算的覆盖汇总")
+        verbose_name_plural = _("待重算的覆盖汇总")

@@ -17,6 +17,10 @@ service that calls it records what the user did.
   deactivated, changes groups, becomes or stops being a party member (or changes flags), and
   after a bulk import (one refresh per batch, a few statements per 2,000 persons).
 
+Each of them also marks the areas whose rows it changed (``CoverageDirty``, inserts only, in
+the same transaction), and the next summary read counts their tallies again
+(``selectors.coverage.tally``); ``coverage_rebuild`` counts every tally of the campaign anew.
+
 A closed campaign's rows are no longer refreshed by registry changes: its figures stay as they
 stood when it closed (a campaign reopened is rebuilt). ``manage.py coverage_rebuild`` rebuilds
 any campaign from scratch, should the rows ever be doubted.
@@ -37,9 +41,9 @@ from tongxin.people.models import Person, PersonGroup, PersonGroupMembership
 from tongxin.people.selectors import ancestor_paths
 
 from ..models import (
-    Attendance, CoverageEntry, Delivery, DeliveryKind, MemberClass, Session, SessionKind, group_bit, way_bit,
+    Attendance, CoverageDirty, CoverageEntry, Delivery, DeliveryKind, MemberClass, Session, SessionKind, group_bit, way_bit,
 )
-from ..selectors.coverage import coverage_target
+from ..selectors.coverage import coverage_target, tally_rebuild
 
 # Persons per statement in a refresh: the ids appear three times in it (SQLite takes 32,766
 # parameters at most), and a batch of a bulk import is refreshed in a few statements.
@@ -143,7 +147,9 @@ def coverage_rebuild(campaign: Campaign) -> int:
     """Write the campaign's rows anew from the registry and the records. Returns their number."""
     campaign.__dict__.pop("_coverage_unit_paths", None)  # the units may have just changed
     CoverageEntry.objects.filter(campaign=campaign).delete()
-    return _insert_entries(campaign)
+    written = _insert_entries(campaign)
+    tally_rebuild(campaign)  # drops the tallies and marks, and counts every area anew
+    return written
 
 
 def coverage_mark_reached(*, campaign_id: int | None, person_ids: Iterable[int], when: datetime, way: int) -> int:
@@ -156,16 +162,40 @@ def coverage_mark_reached(*, campaign_id: int | None, person_ids: Iterable[int],
         return 0
     # Plain SQL: every QR check-in runs this, and building it with the ORM (Case, When, F) cost
     # the app server about four times as long as the statement below (profiled, bench/checkin.py).
+    # Only the rows it changes (an earlier first reach, or a new way) are written and returned,
+    # and their areas marked for a new tally: a second check-in of the day writes nothing.
     at = connection.ops.adapt_datetimefield_value(when)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {CoverageEntry._meta.db_table} SET "
             f"first_reached_at = CASE WHEN first_reached_at IS NULL OR first_reached_at > %s THEN %s "
             f"ELSE first_reached_at END, ways = ways | %s "
-            f"WHERE campaign_id = %s AND person_id IN ({', '.join(['%s'] * len(person_ids))})",
-            [at, at, way, campaign_id, *person_ids],
+            f"WHERE campaign_id = %s AND person_id IN ({', '.join(['%s'] * len(person_ids))}) "
+            f"AND (first_reached_at IS NULL OR first_reached_at > %s OR ways & %s <> %s) "
+            f"RETURNING area_id",
+            [at, at, way, campaign_id, *person_ids, at, way, way],
         )
-        return cursor.rowcount
+        areas = [area_id for (area_id,) in cursor.fetchall()]
+    _mark_dirty({(campaign_id, area_id) for area_id in areas})
+    return len(areas)
+
+
+def _mark_dirty(pairs: Iterable[tuple[int, int]]) -> None:
+    """Mark (campaign, area) pairs for a new tally: inserts only, in the caller's transaction, so
+    that the mark commits with the change (see ``selectors.coverage.tally``)."""
+    pairs = sorted(pairs)
+    if not pairs:
+        return
+    with connection.cursor() as cursor:
+        for start in range(0, len(pairs), 1000):
+            chunk = pairs[start:start + 1000]
+            cursor.execute(f"INSERT INTO {CoverageDirty._meta.db_table} (campaign_id, area_id) VALUES "
+                           + ", ".join(["(%s, %s)"] * len(chunk)), [v for pair in chunk for v in pair])
+
+
+def _areas_of(campaign_ids: Sequence[int], person_ids: Sequence[int]) -> set[tuple[int, int]]:
+    return set(CoverageEntry.objects.filter(campaign_id__in=campaign_ids, person_id__in=person_ids)
+               .values_list("campaign_id", "area_id").distinct())
 
 
 def _maintained() -> list[Campaign]:
@@ -184,7 +214,11 @@ def coverage_refresh_persons(person_ids: Iterable[int]) -> int:
     written = 0
     for start in range(0, len(person_ids), REFRESH_CHUNK):
         chunk = person_ids[start:start + REFRESH_CHUNK]
-        CoverageEntry.objects.filter(campaign_id__in=[c.pk for c in campaigns], person_id__in=chunk).delete()
+        campaign_ids = [c.pk for c in campaigns]
+        # The areas the persons leave and those they come to get a new tally (a group or a flag
+        # changed within one area marks it too).
+        areas = _areas_of(campaign_ids, chunk)
+        CoverageEntry.objects.filter(campaign_id__in=campaign_ids, person_id__in=chunk).delete()
         # Only the campaigns whose scope lies above one of the persons' places or branches can
         # hold them: one look at their paths instead of a query per campaign.
         paths = set()
@@ -196,4 +230,5 @@ def coverage_refresh_persons(person_ids: Iterable[int]) -> int:
         for campaign in campaigns:
             if campaign.scope_path in paths:
                 written += _insert_entries(campaign, chunk)
+        _mark_dirty(areas | _areas_of(campaign_ids, chunk))
     return written

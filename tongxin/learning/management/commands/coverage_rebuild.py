@@ -1,7 +1,7 @@
 """python manage.py coverage_rebuild [--campaign SLUG]
 
 Writes the coverage rows (``CoverageEntry``) of every campaign, or of one, anew from the registry
-and the records: once after migrating to the coverage rows, after loading records by other means
+and the records, and counts their tallies (``CoverageTally``) anew: once after migrating to the coverage rows, after loading records by other means
 than the services, or whenever the figures are doubted. Each campaign in its own transaction.
 """
 
@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from tongxin.campaigns.models import Campaign
-from tongxin.learning.models import CoverageEntry
+from tongxin.learning.models import CoverageEntry, CoverageTally
 from tongxin.learning.services.coverage import coverage_rebuild
 
 
@@ -37,3 +37,4 @@ class Command(BaseCommand):
             # Fresh statistics for the planner, and a visibility map for index-only reads.
             with connection.cursor() as cursor:
                 cursor.execute(f"VACUUM ANALYZE {CoverageEntry._meta.db_table}")
+                cursor.execute(f"VACUUM ANALYZE {CoverageTally._meta.db_table}")

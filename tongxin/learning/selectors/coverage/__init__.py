@@ -79,31 +79,52 @@ them, and the check-in and delivery services mark a row reached in their own tra
 with a rebuild after every kind of write. A closed campaign's rows are no longer refreshed by
 changes to the registry: its figures stay as they stood when it closed.
 
+Above the rows, ``CoverageTally`` keeps the summary figures of each *area* (a person's grid, or
+their place when it is not in a building) of a campaign. A service that changes rows marks their
+areas (``CoverageDirty``, an insert in its own transaction: nothing locked on the check-in path;
+a check-in that changes neither the first reach nor the ways marks nothing). The summary of a
+place at grid level or above first settles the campaign — takes the marks and counts those areas
+again from the rows, under an advisory lock so that two readers cannot write older figures over
+newer ones (``tally.tally_settle`` explains why that is right while check-ins commit) — then adds
+up the tallies of the areas under the place. A building, a unit and a party org are counted from
+the rows (``coverage_for_org_direct``, which the tests compare with the tallies after every kind
+of write). The gap count of an unfiltered list above the grids is target − reached of the
+tallies; a grid's, or a list narrowed to what a grid worker sees, is counted from the rows.
+
 Cost
 ----
-The summary is one grouped pass over the rows the org holds (on PostgreSQL one scan with
+Counted from the rows, the summary is one grouped pass over the rows the org holds (on PostgreSQL one scan with
 ``GROUPING SETS``: place key × member class × week of first reach, the residents' sets of groups,
 the sets of ways), plus two small queries on orgs; Python adds up at most grids × 5 member
 classes × weeks rows, and a few dozen sets of groups and of ways. A page of the gap list is the
 count and the page's ids from the partial index of the gaps (already in the list's order), its
 persons, and four queries for the ways and the responsible persons of its 30 people.
 
-Both cost in proportion to the people under O, a few times less than reading attendance and
-deliveries did. Measured on PostgreSQL 15 with the demo district — 1,000,008 residents, 9.6
-million attendance rows, 4.2 million of them in a district-wide campaign, 602,169 reached — on
-two cores shared with other work (load average 7 to 8, so slower than on an idle server),
-summary / one page of the gap list, median of five warm runs:
+That costs in proportion to the people under O. Measured on PostgreSQL 15
+with the demo district — 1,000,008 residents, 10.0 million attendance rows, a district-wide
+campaign — on two cores shared with other work (load average 2 to 7, so slower than on an idle
+server), summary / one page of the gap list, median of five runs:
 
-    grid (623 people)          37 ms /  112 ms
-    community (4,148)          51 ms /  116 ms
-    street (20,001)            91 ms /  104 ms     (before the rows: 325 ms /   90 ms)
-    street (128,603)          622 ms /  181 ms     (before: 2.2 s / 350 ms)
-    district (1,000,008)      3.9 s /  576 ms     (before:  12 s / 1.5 s)
+    counted from the rows (before the tallies): grid 37 ms / 112 ms, street of 20,001 91 ms /
+    104 ms, street of 128,603 622 ms / 181 ms, district 3.9 s (1.6 s on a quieter machine) / 576 ms
 
-The rows of the whole district are rebuilt in 195 s on that machine. So the budgets (500 ms,
-300 ms) hold up to a street of about 100,000 even on a loaded machine; a district summary is a
-grouped count over a million rows and needs one more step: counts per grid kept from the rows
-that changed since they were last counted.
+    from the tallies, warm (nothing marked since the last read):
+    grid (623 people)          13 ms /   40 ms
+    community (4,148)          14 ms /   58 ms
+    street (20,001)            19 ms /   57 ms
+    street (128,603)           28 ms /   55 ms
+    district (1,000,008)      123 ms /   96 ms
+
+The district's page is read from the partial index of the gaps with its LIMIT (``Index Only
+Scan using coverage_entry_gap``, 60 rows read for page 2, no sort), a street's from its range of
+that index. The cost moves to the first read after writes, which counts the marked areas again
+(513 areas of about 2,000 people in the district): after 1 or 10 check-ins about 200 ms (up to
+``tally.RANGE_AREAS`` areas are read as ranges of the index of places), after 30 about 600 ms,
+after 100 about 1.2 s, after 1,000 check-ins spread over the district (most areas marked) about
+2 s for any place — a count of most of the rows, as before the tallies. A campaign without
+tallies (created before them) is counted on its first read: 2.7 s for the district. The rows of
+the whole district are rebuilt in about 200 s (measured before the tallies; counting all of
+them adds about 3 s).
 """
 
 from .gaps import (
@@ -113,8 +134,10 @@ from .gaps import (
 )
 from .pages import coverage_campaigns_for, coverage_default_org, todo_places_for
 from .summary import (
-    MEMBER_GROUP_LABELS, Coverage, Figures, GroupRow, PlaceRow, WayRow, WeekRow, coverage_for_org, coverage_rate,
+    MEMBER_GROUP_LABELS, Coverage, Figures, GroupRow, PlaceRow, WayRow, WeekRow, coverage_for_org,
+    coverage_for_org_direct, coverage_rate,
 )
+from .tally import campaign_tallies, tallied, tally_gap_count, tally_rebuild, tally_settle
 from .target import (
     TreeOrder, contains_scope, coverage_entries, coverage_target, entries_visible_q, gaps_q, is_place, reached_q,
     scope_holds,
@@ -124,7 +147,9 @@ __all__ = [
     "GAP_PAGE_SIZE", "MEMBER_GROUP_LABELS", "MEMBER_SESSION_KINDS", "RESIDENT_SESSION_KINDS", "TODO_DELIVERY_KINDS",
     "WAY_HOME", "WAY_ONLINE_OR_BOOK", "WAY_PARTNER", "WAY_SESSION", "WAY_UNSCHEDULED", "Coverage", "Figures",
     "GapItem", "GapWay", "GroupRow", "PlaceRow", "Responsible", "TreeOrder", "WayRow", "WeekRow", "contains_scope",
-    "coverage_campaigns_for", "coverage_default_org", "coverage_entries", "coverage_for_org", "coverage_gap_items",
+    "campaign_tallies", "coverage_campaigns_for", "coverage_default_org", "coverage_entries", "coverage_for_org",
+    "coverage_for_org_direct", "coverage_gap_items",
     "coverage_gap_page", "coverage_gap_slice", "coverage_gaps", "coverage_rate", "coverage_target",
-    "entries_visible_q", "gaps_q", "is_place", "reached_q", "responsible_for", "scope_holds", "todo_places_for",
+    "entries_visible_q", "gaps_q", "is_place", "reached_q", "responsible_for", "scope_holds", "tallied",
+    "tally_gap_count", "tally_rebuild", "tally_settle", "todo_places_for",
 ]

@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 
 from tongxin.accounts.models import Role, RoleAssignment
 from tongxin.campaigns.models import Campaign
-from tongxin.orgs.models import Org
+from tongxin.orgs.models import Org, OrgKind
 from tongxin.people.models import Person, Responsibility, ResponsibilityKind, StudyPair
 from tongxin.people.selectors import ancestor_paths
 
 from ...models import CoverageEntry, DeliveryKind, Session, SessionKind, SessionStatus
+from .tally import tallied, tally_gap_count
 from .target import TreeOrder, _figures_transaction, coverage_entries, entries_visible_q
 
 GAP_PAGE_SIZE = 30
@@ -50,6 +51,16 @@ def _gap_entries(campaign: Campaign, orgs: Sequence[Org], visible: Q | None) -> 
     return rows.order_by("place_path", "name", "person_id")
 
 
+def _tallied_count(campaign: Campaign, orgs: Sequence[Org], visible: Q | None) -> int | None:
+    """The length of the unfiltered list of places above the grids (a community, a street, the
+    district: up to hundreds of thousands of gaps), from the tallies (target − reached of their
+    areas); None when it is to be counted from the rows (a grid's or a building's few hundred,
+    or a list narrowed to what a grid worker may see)."""
+    if visible is not None or not orgs or not all(tallied(o) and o.kind != OrgKind.GRID for o in orgs):
+        return None
+    return tally_gap_count(campaign, orgs)
+
+
 def coverage_gaps(campaign: Campaign, orgs: Sequence[Org], *, visible: Q | None = None) -> QuerySet[Person]:
     """Target persons not reached, by place then name. ``visible`` narrows to the rows the reader
     may see (``people.selectors.person_visible_q``)."""
@@ -69,9 +80,13 @@ def coverage_gap_page(campaign: Campaign, orgs: Sequence[Org], *, page: int | st
                       now: datetime | None = None) -> tuple[Page, list[GapItem]]:
     """One page of the gap list (count and rows in SQL) with each person's way and who answers.
     The page's ``object_list`` holds the persons."""
+    count = _tallied_count(campaign, orgs, visible)
     with _figures_transaction():
         ids = _gap_entries(campaign, orgs, visible).values_list("person_id", flat=True)
-        page_obj = Paginator(ids, per_page).get_page(page)
+        paginator = Paginator(ids, per_page)
+        if count is not None:
+            paginator.count = count  # instead of counting the gaps of a district row by row
+        page_obj = paginator.get_page(page)
         page_obj.object_list = _persons_in_order(list(page_obj.object_list))
         items = coverage_gap_items(campaign, page_obj.object_list, now=now)
     return page_obj, items
@@ -80,9 +95,11 @@ def coverage_gap_page(campaign: Campaign, orgs: Sequence[Org], *, page: int | st
 def coverage_gap_slice(campaign: Campaign, orgs: Sequence[Org], *, offset: int = 0, limit: int = GAP_PAGE_SIZE,
                        visible: Q | None = None, now: datetime | None = None) -> tuple[int, list[GapItem]]:
     """The count of the gap list and ``limit`` of its items from ``offset`` (for the API)."""
+    count = _tallied_count(campaign, orgs, visible)
     with _figures_transaction():
         ids = _gap_entries(campaign, orgs, visible).values_list("person_id", flat=True)
-        count = ids.count()
+        if count is None:
+            count = ids.count()
         persons = _persons_in_order(list(ids[offset:offset + limit])) if offset < count else []
         items = coverage_gap_items(campaign, persons, now=now)
     return count, items

@@ -21,6 +21,7 @@ from tongxin.orgs.models import Org, OrgKind
 from tongxin.people.models import PersonGroup
 
 from ...models import CoverageEntry, DeliveryKind, MemberClass, SessionKind, group_bit, way_bit
+from .tally import campaign_tallies, tallied, tally_settle
 from .target import _figures_transaction, _unit_paths, contains_scope, coverage_entries, is_place
 
 MEMBER_GROUP_LABELS = {
@@ -144,51 +145,98 @@ def _local_date(value) -> date | None:
 
 def coverage_for_org(campaign: Campaign, org: Org, *, today: date | None = None) -> Coverage:
     """Target, reached and rate of ``campaign`` within ``org``, by group, by way, by place and by
-    week (see the package docstring for every definition)."""
+    week (see the package docstring for every definition). A place at grid level or above is
+    read from the tallies of its areas, settled first; anything else from the rows."""
+    if not tallied(org):
+        return coverage_for_org_direct(campaign, org, today=today)
+    tally_settle(campaign)
     with _figures_transaction():
-        return _coverage_for_org(campaign, org, today=today)
+        return _summary(campaign, org, _tally_counts(campaign, org), today=today)
 
 
-def _coverage_for_org(campaign: Campaign, org: Org, *, today: date | None) -> Coverage:
+def coverage_for_org_direct(campaign: Campaign, org: Org, *, today: date | None = None) -> Coverage:
+    """``coverage_for_org`` counted from the campaign's rows, whatever the org (the tallies are
+    checked against it)."""
+    with _figures_transaction():
+        return _summary(campaign, org, _row_counts(campaign, org), today=today)
+
+
+@dataclass
+class _Counts:
+    """What the summary is made of, from the rows or from the tallies."""
+
+    by_key: dict[int | None, Figures] = field(default_factory=lambda: defaultdict(Figures))  # place key
+    by_class: dict[int, Figures] = field(default_factory=lambda: defaultdict(Figures))  # member class
+    by_week: dict[date, int] = field(default_factory=lambda: defaultdict(int))  # week of first reach
+    groups: list[tuple[int, int, int]] = field(default_factory=list)  # residents: (groups, target, reached)
+    ways: list[tuple[int, int]] = field(default_factory=list)  # (ways, persons)
+
+
+def _row_counts(campaign: Campaign, org: Org) -> _Counts:
+    counts = _Counts()
+    cells, counts.groups, counts.ways = _grouped(coverage_entries(campaign, [org]), org)
+    # (place key, member class, week of first reach) → persons.
+    for key, cls, week, n in cells:
+        reached = n if week is not None else 0
+        counts.by_key[key].add(n, reached)
+        counts.by_class[cls].add(n, reached)
+        if week is not None:
+            counts.by_week[_local_date(week)] += n
+    return counts
+
+
+def _tally_counts(campaign: Campaign, org: Org) -> _Counts:
+    """The tallies of the areas under ``org`` added up: keyed by area, or in a grid by place
+    (``_place_key``)."""
+    counts = _Counts()
+    by_place = _place_key(org) == "place_id"
+    for area_id, figures in campaign_tallies(campaign, [org]).values_list("area_id", "figures"):
+        for cls, (target, reached) in figures["classes"].items():
+            counts.by_class[int(cls)].add(target, reached)
+            if not by_place:
+                counts.by_key[area_id].add(target, reached)
+        if by_place:
+            for place_id, (target, reached) in figures["places"].items():
+                counts.by_key[int(place_id)].add(target, reached)
+        for day, n in figures["weeks"].items():
+            counts.by_week[date.fromisoformat(day)] += n
+        counts.groups += [tuple(g) for g in figures["groups"]]
+        counts.ways += [tuple(w) for w in figures["ways"]]
+    return counts
+
+
+def _summary(campaign: Campaign, org: Org, counts: _Counts, *, today: date | None) -> Coverage:
     today = today or timezone.localdate()
     result = Coverage(campaign=campaign, org=org,
                       clipped=contains_scope(campaign, org) and org.path != campaign.scope_path)
-    rows = coverage_entries(campaign, [org])
     members_counted = campaign.targets_members or bool(_unit_paths(campaign))
     member_rows = {key: GroupRow(key=key, label=str(label), kind="member")
                    for key, label in MEMBER_GROUP_LABELS.items()} if members_counted else {}
 
-    cells, by_groups, by_ways = _grouped(rows, org)
-
-    # 1. (place key, member class, week of first reach) → persons.
-    by_key: dict[int | None, Figures] = defaultdict(Figures)
-    by_week: dict[date, int] = defaultdict(int)
-    for key, cls, week, n in cells:
-        reached = n if week is not None else 0
-        result.add(n, reached)
-        by_key[key].add(n, reached)
+    # 1. By member class.
+    for cls, figures in counts.by_class.items():
+        result.add(figures.target, figures.reached)
         for row_key in _CLASS_ROWS[cls]:
             if row_key in member_rows:
-                member_rows[row_key].add(n, reached)
-        if week is not None:
-            by_week[_local_date(week)] += n
+                member_rows[row_key].add(figures.target, figures.reached)
     result.groups = list(member_rows.values())
 
     # 2. Residents by group: a person in two groups is in two rows.
     if campaign.targets_residents:
-        result.groups += _resident_rows(campaign, by_groups)
+        result.groups += _resident_rows(campaign, counts.groups)
 
     # 3. By way: the target persons with each way's bit.
-    result.ways = _way_rows(by_ways)
+    result.ways = _way_rows(counts.ways)
 
     # 4. By place: the grouped keys rolled up to O's children, and the grids.
-    result.places, result.grids = _place_rows(org, by_key)
+    result.places, result.grids = _place_rows(org, counts.by_key)
 
     # 5. Week by week, cumulative.
     weeks = _weeks_of(campaign, today)
     cumulative = 0
     for number, (monday, sunday) in enumerate(weeks, start=1):
-        new = sum(n for day, n in by_week.items() if (day <= sunday if number == 1 else monday <= day <= sunday))
+        new = sum(n for day, n in counts.by_week.items()
+                  if (day <= sunday if number == 1 else monday <= day <= sunday))
         cumulative += new
         result.weeks.append(WeekRow(starts_on=monday, ends_on=sunday, number=number, new=new,
                                     cumulative=cumulative, rate=coverage_rate(cumulative, result.target)))
