@@ -105,6 +105,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Statements run through tongxin.core.prepared (the check-in's) are prepared on the server
+    # after this many runs on a connection; Django's own cursors never prepare. 0 turns it off
+    # (behind a connection pooler that cannot keep prepared statements).
+    DATABASES["default"]["OPTIONS"] = {"prepare_threshold": int(env("TONGXIN_PG_PREPARE_THRESHOLD", "2")) or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -6,10 +6,12 @@ change land or fail together.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .bulk_insert import insert_rows
@@ -147,6 +149,35 @@ def audit_record(
         object_repr=object_repr,
         changes=changes or {},
     )
+
+
+def audit_insert_sql(source: str) -> str:
+    """(PostgreSQL) An INSERT, for a data-modifying ``WITH``, of one entry for each row of the CTE
+    ``source``, whose ``id`` is the object's: a write and its audit entry in one statement (the
+    QR check-in). Its parameters come from ``audit_sql_params``; the entry is the one
+    ``audit_record`` would write for a model whose ``str()`` is ``repr_prefix`` and the id."""
+    return (
+        f"INSERT INTO {AuditEntry._meta.db_table} "
+        f"(at, actor_id, actor_name, ip, action, object_type, object_id, object_repr, changes) "
+        f"SELECT %(audit_at)s, %(audit_actor)s, %(audit_actor_name)s, %(audit_ip)s, %(audit_action)s, "
+        f"%(audit_object_type)s, CAST({source}.id AS varchar), %(audit_repr_prefix)s || {source}.id, "
+        f"%(audit_changes)s FROM {source}"
+    )
+
+
+def audit_sql_params(*, by, action: str, model: type[models.Model], repr_prefix: str,
+                     changes: dict[str, Any]) -> dict[str, Any]:
+    actor = by if getattr(by, "pk", None) else None
+    return {
+        "audit_at": timezone.now(),
+        "audit_actor": actor.pk if actor else None,
+        "audit_actor_name": by.get_username() if actor else "system",
+        "audit_ip": current_ip.get(),
+        "audit_action": action,
+        "audit_object_type": model._meta.label_lower,
+        "audit_repr_prefix": repr_prefix,
+        "audit_changes": json.dumps(changes),
+    }
 
 
 _MANY_FIELDS = ["actor", "actor_name", "ip", "action", "object_type", "object_id", "object_repr", "changes"]

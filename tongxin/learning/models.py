@@ -121,6 +121,9 @@ class AttendanceMethod(models.TextChoices):
 class Attendance(models.Model):
     """签到: one row per person per session, however often a check-in is retried."""
 
+    # What the audit log shows for it: this and the id (also written by the check-in's SQL).
+    REPR_PREFIX = "签到记录 #"
+
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="attendances")
     # Copied from the session so coverage reads (campaign, person) from one index.
@@ -143,6 +146,9 @@ class Attendance(models.Model):
             models.Index(fields=["campaign", "person", "checked_in_at"], include=["session"],
                          name="attendance_coverage"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.REPR_PREFIX}{self.pk}"
 
 
 class DeliveryKind(models.TextChoices):

@@ -152,6 +152,21 @@ def coverage_rebuild(campaign: Campaign) -> int:
     return written
 
 
+def reach_sql(persons: str) -> str:
+    """The UPDATE that marks the persons of the SQL condition ``persons`` (on ``person_id``) reached
+    at ``%(at)s`` by the way ``%(way)s`` in the campaign ``%(campaign)s``, returning the areas of
+    the rows it changed: only an earlier first reach or a new way is written, so a second check-in
+    of the day writes nothing. Also the check-in's single statement (``services.attendance``)."""
+    return (
+        f"UPDATE {CoverageEntry._meta.db_table} SET "
+        f"first_reached_at = CASE WHEN first_reached_at IS NULL OR first_reached_at > %(at)s THEN %(at)s "
+        f"ELSE first_reached_at END, ways = ways | %(way)s "
+        f"WHERE campaign_id = %(campaign)s AND {persons} "
+        f"AND (first_reached_at IS NULL OR first_reached_at > %(at)s OR ways & %(way)s <> %(way)s) "
+        f"RETURNING campaign_id, area_id"
+    )
+
+
 def coverage_mark_reached(*, campaign_id: int | None, person_ids: Iterable[int], when: datetime, way: int) -> int:
     """The persons were reached at ``when`` by the way whose bit is ``way`` (``models.way_bit``).
     One UPDATE of their rows; persons outside the target have none. Returns the rows changed."""
@@ -160,24 +175,17 @@ def coverage_mark_reached(*, campaign_id: int | None, person_ids: Iterable[int],
     person_ids = list(person_ids)
     if not person_ids:
         return 0
-    # Plain SQL: every QR check-in runs this, and building it with the ORM (Case, When, F) cost
-    # the app server about four times as long as the statement below (profiled, bench/checkin.py).
-    # Only the rows it changes (an earlier first reach, or a new way) are written and returned,
-    # and their areas marked for a new tally: a second check-in of the day writes nothing.
-    at = connection.ops.adapt_datetimefield_value(when)
+    # Plain SQL: building it with the ORM (Case, When, F) cost the app server about four times as
+    # long as the statement (profiled, bench/checkin.py). The changed rows' areas are marked for a
+    # new tally.
+    params = {"at": connection.ops.adapt_datetimefield_value(when), "way": way, "campaign": campaign_id}
+    params.update((f"p{i}", pk) for i, pk in enumerate(person_ids))
+    persons = f"person_id IN ({', '.join(f'%(p{i})s' for i in range(len(person_ids)))})"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {CoverageEntry._meta.db_table} SET "
-            f"first_reached_at = CASE WHEN first_reached_at IS NULL OR first_reached_at > %s THEN %s "
-            f"ELSE first_reached_at END, ways = ways | %s "
-            f"WHERE campaign_id = %s AND person_id IN ({', '.join(['%s'] * len(person_ids))}) "
-            f"AND (first_reached_at IS NULL OR first_reached_at > %s OR ways & %s <> %s) "
-            f"RETURNING area_id",
-            [at, at, way, campaign_id, *person_ids, at, way, way],
-        )
-        areas = [area_id for (area_id,) in cursor.fetchall()]
-    _mark_dirty({(campaign_id, area_id) for area_id in areas})
-    return len(areas)
+        cursor.execute(reach_sql(persons), params)
+        changed = cursor.fetchall()
+    _mark_dirty(set(changed))
+    return len(changed)
 
 
 def _mark_dirty(pairs: Iterable[tuple[int, int]]) -> None:
