@@ -4,7 +4,9 @@ residents, members and one account per role. Built through the services, like re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import re
 from datetime import date
+from html.parser import HTMLParser
 
 from tongxin.accounts.models import Role, User
 from tongxin.accounts.services import account_create, role_grant
@@ -15,6 +17,42 @@ from tongxin.people.models import Person
 from tongxin.people.services import PersonData, party_member_save, person_create
 
 PASSWORD = "Test2024pass"
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.chunks: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "head"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "head"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.chunks.append(data)
+
+
+def text(response) -> str:
+    """The page as a person reads it: no tags, no scripts, whitespace collapsed."""
+    parser = _Text()
+    parser.feed(response.content.decode())
+    return " ".join(" ".join(parser.chunks).split())
+
+
+def title(response) -> str:
+    return re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1).strip()
+
+
+def as_role(client, street, role: str):
+    """``client`` logged in as the account of ``role`` in the small street."""
+    client.force_login(street.accounts[role])
+    return client
 
 
 def make_id_number(serial: int, birth: str = "19800101", region: str = "150502") -> str:

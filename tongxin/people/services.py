@@ -129,7 +129,7 @@ def person_bulk_create(*, by, rows: list[tuple[Person, list[str]]]) -> list[Pers
     coverage_refresh_persons([p.pk for p in persons])  # one set-based refresh for the batch
     groups_by_person = {id(p): g for p, g in rows}
     audit_record_many(by=by, action=AuditAction.PERSON_CREATED, objects=persons,
-                      changes_for=lambda p: person_bulk_audit_changes(p, groups_by_person[id(p)]))
+                      changes_for=lambda p: _audit_view(p, groups_by_person[id(p)]))
     return persons
 
 
@@ -269,11 +269,6 @@ def supervisor_appoint(*, by, person: Person, org: Org) -> Supervisor:
 # Each ``*_build`` validates like the single-row service and returns an unsaved object; each
 # ``*_bulk_*`` inserts a list of them and writes one audit entry per row, with the same
 # content as the single-row service.
-
-def person_bulk_audit_changes(person: Person, groups: list[str]) -> dict:
-    """The audit entry ``person_bulk_create`` writes for a person (never a full ID or phone)."""
-    return {"name": person.name, "org_id": person.org_id, "phone": person.phone_masked, "groups": sorted(groups)}
-
 
 def party_member_build(*, person: Person, branch: Org, joined_on: date | None = None, status: str = "full",
                        needs_home_delivery: bool = False, is_mobile: bool = False,

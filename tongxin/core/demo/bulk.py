@@ -31,8 +31,3 @@ class ServiceWriter:
 
     def party_members(self, items: list[PartyMember]) -> None:
         party_member_bulk_create(by=self.by, members=items, audit=self.audit)
-
-
-# The district loader once had a COPY writer of its own for PostgreSQL; the services now write
-# by COPY themselves, so the name stands for the same writer.
-CopyWriter = ServiceWriter

@@ -4,7 +4,6 @@ filters, masking of personal data, and the error pages."""
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,51 +13,16 @@ from django.views.defaults import server_error
 
 from tongxin.core.models import AuditEntry
 from tongxin.people.services import PersonData, person_create
-from tongxin.testing import PASSWORD, make_id_number
+from tongxin.testing import PASSWORD, as_role, make_id_number, text, title
 
 # An 18-digit ID number or an 11-digit mobile number standing on its own (not inside a token).
 FULL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 FULL_PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 
 
-class _Text(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.chunks: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "head"):
-            self._skip += 1
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style", "head"):
-            self._skip -= 1
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.chunks.append(data)
-
-
-def text(response) -> str:
-    """The page as a person reads it: no tags, no scripts, whitespace collapsed."""
-    parser = _Text()
-    parser.feed(response.content.decode())
-    return " ".join(" ".join(parser.chunks).split())
-
-
-def title(response) -> str:
-    return re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1).strip()
-
-
 def listed(response) -> list[str]:
     """Names in the people table, in the order shown."""
     return re.findall(r'<td class="name"[^>]*><a href="/people/\d+/">([^<]+)</a>', response.content.decode())
-
-
-def as_role(client, street, role: str):
-    client.force_login(street.accounts[role])
-    return client
 
 
 def assert_chinese_page(response) -> None:

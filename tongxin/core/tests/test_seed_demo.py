@@ -18,7 +18,7 @@ from django.test import Client
 
 from tongxin.accounts.models import Role, RoleAssignment, User
 from tongxin.core import personal_data
-from tongxin.core.demo.bulk import CopyWriter, ServiceWriter
+from tongxin.core.demo.bulk import ServiceWriter
 from tongxin.core.demo.district import build_district, district_street_specs
 from tongxin.core.demo.logins import DEMO_LOGINS
 from tongxin.core.demo.names import IdentityFactory
@@ -27,13 +27,13 @@ from tongxin.core.demo.street import ensure_city_and_district
 from tongxin.core.identity import birth_date_from_id, gender_from_id, mask_phone, normalize_id_number
 from tongxin.core.models import AuditEntry
 from tongxin.orgs.models import Domain, Household, Org, OrgKind
-from tongxin.orgs.services import household_build, org_create
+from tongxin.orgs.services import household_build, household_create, org_create
 from tongxin.people.models import (
     MemberStatus, PartyMember, Person, PersonGroupMembership, Responsibility, ResponsibilityKind, StudyPair,
     Supervisor,
 )
 from tongxin.people.selectors import person_list
-from tongxin.people.services import PersonData, person_build
+from tongxin.people.services import PersonData, person_build, person_create
 
 COUNTED = (Org, Household, Person, PersonGroupMembership, PartyMember, Responsibility, StudyPair, Supervisor, User,
            RoleAssignment, AuditEntry)
@@ -256,10 +256,10 @@ def test_the_district_loader_builds_streets_and_townships_and_skips_existing_one
     assert counts() == before
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
-def test_copy_writes_the_same_rows_as_the_bulk_services(db):
-    """The district loader's COPY path against the services' bulk_create path, row for row."""
+def test_the_bulk_writer_writes_the_same_rows_as_the_services_one_by_one(db):
+    """The demo loaders' writer (bulk services: COPY on PostgreSQL, one prepared INSERT on SQLite)
+    against ``household_create`` and ``person_create`` one object at a time, row for row and
+    audit entry for audit entry."""
     _city, district = ensure_city_and_district()
     street = org_create(by=None, code="CPY", name="对照街道", kind=OrgKind.STREET, parent=district)
     community = org_create(by=None, code="CPY-C", name="对照社区", kind=OrgKind.COMMUNITY, parent=street)
@@ -271,17 +271,23 @@ def test_copy_writes_the_same_rows_as_the_bulk_services(db):
     class Rollback(Exception):
         pass
 
-    def write_with(writer) -> dict:
-        households = [household_build(org=building, number=f"1-1-{i + 101}", in_hardship=i % 5 == 0, note="对照")
-                      for i in range(len(families))]
-        writer.households(households)
-        rows = []
-        for household, family in zip(households, families):
-            for r in family:
-                person = person_build(PersonData(name=r.name, org=building, id_number=r.id_number, phone=r.phone,
-                                                 household=household, groups=r.groups))
-                rows.append((person, r.groups))
-        writer.persons(rows)
+    def write_with(bulk: bool) -> dict:
+        numbers = [f"1-1-{i + 101}" for i in range(len(families))]
+        if bulk:
+            households = [household_build(org=building, number=n, in_hardship=i % 5 == 0, note="对照")
+                          for i, n in enumerate(numbers)]
+            ServiceWriter().households(households)
+        else:
+            households = [household_create(by=None, org=building, number=n, in_hardship=i % 5 == 0, note="对照")
+                          for i, n in enumerate(numbers)]
+        data = [PersonData(name=r.name, org=building, id_number=r.id_number, phone=r.phone, household=household,
+                           groups=r.groups)
+                for household, family in zip(households, families) for r in family]
+        if bulk:
+            ServiceWriter().persons([(person_build(d), d.groups) for d in data])
+        else:
+            for d in data:
+                person_create(by=None, data=d)
         people = Person.objects.filter(org=building).select_related("household").order_by("id_number_hash")
         result = {
             "people": [
@@ -300,10 +306,10 @@ def test_copy_writes_the_same_rows_as_the_bulk_services(db):
         raise Rollback(result)
 
     outcomes = []
-    for writer in (ServiceWriter(), CopyWriter()):
+    for bulk in (True, False):
         try:
             with transaction.atomic():
-                write_with(writer)
+                write_with(bulk)
         except Rollback as done:
             outcomes.append(done.args[0])
     assert outcomes[0]["people"] and outcomes[0] == outcomes[1]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,41 +16,7 @@ from tongxin.learning.checkin_codes import CodeCheck, make_code, verify_code
 from tongxin.learning.models import Attendance, AttendanceMethod, Session, SessionKind, SessionStatus
 from tongxin.learning.services.attendance import attendance_record_roster
 from tongxin.learning.services.sessions import schedule_item_create, session_close, session_create
-from tongxin.testing import PASSWORD
-
-
-class _Text(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.chunks: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "head"):
-            self._skip += 1
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style", "head"):
-            self._skip -= 1
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.chunks.append(data)
-
-
-def text(response) -> str:
-    parser = _Text()
-    parser.feed(response.content.decode())
-    return " ".join(" ".join(parser.chunks).split())
-
-
-def title(response) -> str:
-    return re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1).strip()
-
-
-def as_role(client, street, role):
-    client.force_login(street.accounts[role])
-    return client
+from tongxin.testing import PASSWORD, as_role, text, title
 
 
 def _session(street, *, org=None, kind=SessionKind.GROUP_STUDY, starts_in=timedelta(minutes=-10), **extra):
