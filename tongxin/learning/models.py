@@ -400,14 +400,27 @@ class CoverageTally(models.Model):
 
 
 class CoverageDirty(models.Model):
-    """An area whose ``CoverageEntry`` rows changed since its tally was computed. Append-only, no
+    """A change to an area's ``CoverageEntry`` rows since its tally was computed. Append-only, no
     unique constraint: the check-in hot path only inserts (no row to lock, nothing to wait for),
-    and the next summary read takes them all away with one ``DELETE … RETURNING``."""
+    and the next summary read takes them away (``selectors.coverage.tally``).
+
+    Two kinds. A *reach* (``new_ways`` set) records one row's change as a person is reached, or
+    reached earlier or by another way: its class, place and groups, and the row's first reach and
+    ways before and after, which is all the tally needs to be brought up to date without counting
+    the area again. A *recount* (the reach fields empty: a registry change, a refresh) asks for
+    the area to be counted again from its rows."""
 
     id = models.BigAutoField(primary_key=True)
     campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
     area = models.ForeignKey(Org, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
                              related_name="+")
+    member_class = models.PositiveSmallIntegerField(null=True)
+    place_id = models.BigIntegerField(null=True)
+    groups = models.IntegerField(null=True)
+    old_first = models.DateTimeField(null=True)
+    new_first = models.DateTimeField(null=True)
+    old_ways = models.IntegerField(null=True)
+    new_ways = models.IntegerField(null=True)
 
     class Meta:
         verbose_name = _("待重算的覆盖汇总")

@@ -86,6 +86,14 @@ def person_get_visible(*, user, pk: int) -> Person | None:
     )
 
 
+def visible_person_ids(*, user, pks) -> set[int]:
+    """Which of the persons ``pks`` the account may see (to link to their pages)."""
+    pks = list(pks)
+    if not pks:
+        return set()
+    return set(Person.objects.filter(person_visible_q(user), pk__in=pks).values_list("pk", flat=True))
+
+
 def person_count_in(org: Org) -> int:
     return Person.objects.filter(org_path__startswith=org.path, is_active=True).count()
 

@@ -104,12 +104,18 @@ def person_create(*, by, data: PersonData) -> Person:
     return person
 
 
-def _audit_view(person: Person, groups: list[str]) -> dict:
-    """What the audit log keeps of a person: never a full ID or phone number."""
+def _audit_view(person: Person, groups: list[str], *, org_code: str | None = None,
+                household_number: str | None = None) -> dict:
+    """What the audit log keeps of a person: never a full ID or phone number. The org's code and
+    the household's number are read from the person's relations unless given."""
+    if org_code is None:
+        org_code = person.org.code
+    if household_number is None and person.household_id:
+        household_number = person.household.number
     return {
         "name": person.name,
-        "org": person.org.code,
-        "household": person.household.number if person.household else None,
+        "org": org_code,
+        "household": household_number,
         "id_number": mask_id_number(person.id_number) if person.id_number_encrypted else "",
         "phone": person.phone_masked,
         "groups": sorted(groups),
@@ -127,9 +133,14 @@ def person_bulk_create(*, by, rows: list[tuple[Person, list[str]]]) -> list[Pers
     insert_rows(PersonGroupMembership, ["person", "group"],
                 ((p.pk, g) for p, groups in rows for g in sorted(set(groups))))
     coverage_refresh_persons([p.pk for p in persons])  # one set-based refresh for the batch
-    groups_by_person = {id(p): g for p, g in rows}
-    audit_record_many(by=by, action=AuditAction.PERSON_CREATED, objects=persons,
-                      changes_for=lambda p: _audit_view(p, groups_by_person[id(p)]))
+    # The entries are those person_create writes. Computed before the audit rows stream in (no
+    # query may run on the connection while they do), with the orgs and households read at once.
+    codes = dict(Org.objects.filter(pk__in={p.org_id for p in persons}).values_list("pk", "code"))
+    numbers = dict(Household.objects.filter(pk__in={p.household_id for p in persons if p.household_id})
+                   .values_list("pk", "number"))
+    changes = {id(p): _audit_view(p, groups, org_code=codes[p.org_id], household_number=numbers.get(p.household_id))
+               for p, groups in rows}
+    audit_record_many(by=by, action=AuditAction.PERSON_CREATED, objects=persons, changes_for=lambda p: changes[id(p)])
     return persons
 
 

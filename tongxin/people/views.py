@@ -15,7 +15,9 @@ from tongxin.orgs.services import household_get_or_create
 
 from .forms import PersonForm, places_managed_by
 from .models import PartyMember, Person, PersonGroup
-from .selectors import SORTS, person_get_visible, person_list, study_pairs_of, who_answers_for
+from .selectors import (
+    SORTS, person_get_visible, person_list, study_pairs_of, visible_person_ids, who_answers_for,
+)
 from .services import PersonData, party_member_remove, party_member_save, person_create, person_reveal, person_update
 
 
@@ -58,11 +60,15 @@ def person_detail(request, pk: int):
     if person is None:
         raise Http404
     member = getattr(person, "party_member", None)
+    pairs = study_pairs_of(member)
     return render(request, "people/detail.html", {
         "person": person,
         "ancestors": _crumbs(request.user, person.org),
         "member": member,
-        "pairs": study_pairs_of(member),
+        "pairs": pairs,
+        # A member sees their study partner's name; only those who may open the partner's page get a link.
+        "linked_partners": visible_person_ids(user=request.user,
+                                              pks=[p.pk for p in pairs["helping"] + pairs["helped_by"]]),
         "answers": who_answers_for(person.household) if person.household_id else None,
         "can_reveal": request.user.has_perm("people.reveal_person", person),
         "can_change": request.user.has_perm("people.change_person", person),

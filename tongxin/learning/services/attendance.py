@@ -41,7 +41,7 @@ from tongxin.people.models import PartyMember, Person
 from ..checkin_codes import CodeCheck, verify_code
 from ..models import Attendance, AttendanceMethod, CoverageDirty, Session, SessionStatus, way_bit
 from ..selectors.sessions import in_scope
-from .coverage import coverage_mark_reached, reach_sql
+from .coverage import REACH_COLUMNS, coverage_mark_reached, reach_sql
 
 # A planned session takes check-ins from half an hour before it starts.
 OPEN_BEFORE = timedelta(minutes=30)
@@ -208,8 +208,8 @@ def _one_statement_sql() -> str:
         f"VALUES (%(session)s, %(person)s, %(campaign)s, %(method)s, %(at)s, NULL) "
         f"ON CONFLICT (session_id, person_id) DO NOTHING RETURNING id), "
         f"reached AS ({reach_sql('person_id = %(person)s AND EXISTS (SELECT FROM a)')}), "
-        f"dirty AS (INSERT INTO {CoverageDirty._meta.db_table} (campaign_id, area_id) "
-        f"SELECT campaign_id, area_id FROM reached), "
+        f"marked AS (INSERT INTO {CoverageDirty._meta.db_table} ({', '.join(REACH_COLUMNS)}) "
+        f"SELECT * FROM reached), "
         f"audit AS ({audit_insert_sql('a')}) "
         f"SELECT id FROM a"
     )

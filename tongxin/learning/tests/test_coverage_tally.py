@@ -87,6 +87,32 @@ def test_a_check_in_marks_its_area_once_and_a_repeat_marks_nothing(setting):
     assert_tallies_agree(setting)
 
 
+def test_reaches_are_added_to_the_tallies_without_counting_the_areas(setting, monkeypatch):
+    """A check-in, a roster, a delivery, an earlier first reach: their marks carry the change, and
+    the read adds them up (a count would fail here); the figures are a count's."""
+    s = setting.s
+    tally_settle(setting.main)
+    now = timezone.now()
+    session = setting.session(setting.main, SessionKind.GROUP_STUDY, org=s.community_a)
+    attendance_checkin(by=s.accounts["resident"], session=session, token=make_code(session, now=now), now=now)
+    attendance_record_roster(by=setting.admin, session=setting.session(setting.main, SessionKind.LECTURE),
+                             persons=[s.resident_a, s.resident_b, s.member_a], method="sign_sheet",
+                             checked_in_at=now - timedelta(days=9))
+    delivery_record(by=None, person=s.member_a, kind=DeliveryKind.HOME, campaign=setting.main)
+    assert marks(setting.main) == 5
+    assert not CoverageDirty.objects.filter(campaign=setting.main, new_ways__isnull=True).exists()
+
+    def no_count(*args, **kwargs):
+        raise AssertionError("counted an area instead of adding its reaches")
+
+    monkeypatch.setattr(tally, "_count", no_count)
+    tally_settle(setting.main)
+    monkeypatch.undo()
+    assert marks(setting.main) == 0
+    assert _tallies(setting.main) == {area: _normal(f) for area, f in _count(setting.main, None).items()}
+    assert_tallies_agree(setting)
+
+
 def test_deliveries(setting):
     s = setting.s
     delivery_record(by=None, person=s.member_a, kind=DeliveryKind.HOME, campaign=setting.main)
@@ -192,6 +218,8 @@ def test_two_readers_settling_while_check_ins_commit(street, campaign):
                     delivery_record(by=None, person=person, kind=DeliveryKind.ONLINE, campaign=campaign)
                 attendance_record_roster(by=s.accounts["street_admin"], session=sessions[n % 2], persons=[person],
                                          method="sign_sheet", checked_in_at=starts_at + timedelta(minutes=n))
+                if n % 3 == 2:  # a registry change: its area is counted again, not added to
+                    person_update(by=None, person=person, groups=["retired"])
         except BaseException as error:  # noqa: BLE001 (reported below)
             errors.append(error)
         finally:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.urls import reverse
 from django.utils import timezone
 
 from tongxin.core.models import AuditEntry
@@ -341,7 +342,9 @@ def test_schedule_page_and_form(client, street):
     assert edit.status_code == 302
     item.refresh_from_db()
     assert item.weekday == 4 and not item.active  # the box was not ticked: switched off
-    assert as_role(client, street, "resident").get("/learning/schedule/").status_code == 403
+    # A resident's timetable is their week.
+    mine = as_role(client, street, "resident").get("/learning/schedule/")
+    assert mine.status_code == 302 and mine["Location"] == reverse("learning:this_week")
     assert client.get(f"/learning/schedule/{item.pk}/edit/").status_code == 403
 
 

@@ -41,6 +41,9 @@ def schedule_view(request):
             paths = sorted(scope_paths(request.user, SESSION_VIEW_ROLES))
             org = Org.objects.filter(path=paths[0]).first() if paths else None
         if org is None:
+            if request.user.person_id:
+                # A member or resident: their timetable is the week of the places above them.
+                return redirect("learning:this_week")
             raise PermissionDenied
     orgs = list(session_orgs_for(request.user)) or [org]
     return render(request, "learning/schedule.html", {

@@ -10,6 +10,7 @@ marks away and counts those areas again. Reads therefore write, in their own tra
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from functools import reduce
 from operator import or_
 
@@ -20,6 +21,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from tongxin.campaigns.models import Campaign
+from tongxin.core.prepared import model_from_row
 from tongxin.orgs.models import Org, OrgKind
 
 from ...models import CoverageDirty, CoverageEntry, CoverageTally, MemberClass
@@ -57,10 +59,23 @@ def _add(pairs: dict, key, target: int, reached: int) -> None:
     figures[1] += reached
 
 
-def _count(campaign: Campaign, area_ids: Sequence[int] | None) -> dict[int, dict]:
+def _count(campaign: Campaign, area_ids: Sequence[int] | None, *, take_marks: bool = False) -> dict[int, dict]:
     """The figures of the campaign's areas (all of them when ``area_ids`` is None) from the rows.
     An area without rows is not in the result. On PostgreSQL one scan with ``GROUPING SETS``;
-    elsewhere four queries."""
+    elsewhere four queries.
+
+    ``take_marks``: delete the marks of these areas as well, seen as the count sees the rows: on
+    PostgreSQL in the same statement (one snapshot), so that exactly the marks of the changes
+    counted go; on SQLite before counting, in the settler's transaction, which holds the only
+    write lock."""
+    if take_marks:
+        marks = CoverageDirty.objects.filter(campaign=campaign)
+        if area_ids is not None:
+            marks = marks.filter(area_id__in=list(area_ids))
+        if connection.vendor != "postgresql":
+            marks.delete()
+        else:
+            marks_sql, marks_params = marks.values("pk").query.sql_with_params()
     rows = CoverageEntry.objects.filter(campaign=campaign).order_by()
     if area_ids is not None:
         rows = rows.filter(area_id__in=list(area_ids))
@@ -104,7 +119,12 @@ def _count(campaign: Campaign, area_ids: Sequence[int] | None) -> dict[int, dict
         return found
     # GROUPING(...) tells the sets apart: 1 for each column a set leaves out (the first column
     # is the highest bit).
-    grouped = f"""
+    taking = ""
+    if take_marks:
+        # A data-modifying WITH runs to completion whether or not the query reads it.
+        taking = f"WITH taken AS (DELETE FROM {CoverageDirty._meta.db_table} WHERE id IN ({marks_sql}))"
+        params = (*marks_params, *params)
+    grouped = f"""{taking}
         SELECT GROUPING(t.area_id, t.member_class, t.week, t.place_id, t.groups, t.ways), t.area_id,
                t.member_class, t.week, t.place_id, t.groups, t.ways, COUNT(*), COUNT(t.first_reached_at)
         FROM ({sql}) t
@@ -127,9 +147,9 @@ def _count(campaign: Campaign, area_ids: Sequence[int] | None) -> dict[int, dict
 
 
 def _store(campaign: Campaign, area_ids: Iterable[int] | None) -> None:
-    """Count the areas again (all when None) and write their tallies: an upsert of those with
-    rows, a delete of those left without any."""
-    counted = _count(campaign, None if area_ids is None else sorted(set(area_ids)))
+    """Count the areas again (all when None), taking their marks (``_count``), and write their
+    tallies: an upsert of those with rows, a delete of those left without any."""
+    counted = _count(campaign, None if area_ids is None else sorted(set(area_ids)), take_marks=True)
     now = timezone.now()
     CoverageTally.objects.bulk_create(
         [CoverageTally(campaign=campaign, area_id=area_id, figures=figures, computed_at=now)
@@ -150,29 +170,113 @@ def _lock(campaign: Campaign) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SETTLE_LOCK, campaign.pk])
 
 
+class _Unaccounted(Exception):
+    """A reach mark finds no entry of its class, place or groups in the tally: count the area."""
+
+
+def _bump(counts: dict, key: str, by: int) -> None:
+    counts[key] = counts.get(key, 0) + by
+    if not counts[key]:
+        del counts[key]
+
+
+def _bump_entry(entries: list, bits: int, by: int) -> None:
+    for entry in entries:
+        if entry[0] == bits:
+            entry[1] += by
+            if not entry[1]:
+                entries.remove(entry)
+            return
+    entries.append([bits, by])
+
+
+def _week_of(moment) -> str:
+    """The key of ``figures["weeks"]`` for a first reach at ``moment``: its week's Monday, local."""
+    day = timezone.localtime(moment).date()
+    return (day - timedelta(days=day.weekday())).isoformat()
+
+
+def _apply_reach(figures: dict, mark: CoverageDirty) -> None:
+    """Bring ``figures`` from a row's old first reach and ways to its new ones, as a count would."""
+    member_class, groups, old_first, new_first = mark.member_class, mark.groups, mark.old_first, mark.new_first
+    try:
+        if old_first is None:
+            figures["classes"][str(member_class)][1] += 1
+            figures["places"][str(mark.place_id)][1] += 1
+            if member_class == MemberClass.RESIDENT:
+                next(entry for entry in figures["groups"] if entry[0] == groups)[2] += 1
+        elif old_first != new_first:
+            _bump(figures["weeks"], _week_of(old_first), -1)
+        if old_first != new_first:
+            _bump(figures["weeks"], _week_of(new_first), 1)
+    except (KeyError, StopIteration):
+        raise _Unaccounted from None
+    if mark.old_ways != mark.new_ways:
+        if mark.old_ways:
+            _bump_entry(figures["ways"], mark.old_ways, -1)
+        _bump_entry(figures["ways"], mark.new_ways, 1)
+
+
+def _take_reaches(campaign: Campaign) -> dict[int, list[CoverageDirty]]:
+    """Delete the campaign's reach marks, of the areas without a recount mark, in one statement
+    (one snapshot); return them by area."""
+    table = CoverageDirty._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in CoverageDirty._meta.concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE campaign_id = %s AND new_ways IS NOT NULL AND area_id NOT IN "
+            f"(SELECT area_id FROM {table} WHERE campaign_id = %s AND new_ways IS NULL) RETURNING {columns}",
+            [campaign.pk, campaign.pk])
+        rows = cursor.fetchall()
+    taken: dict[int, list[CoverageDirty]] = {}
+    for row in rows:
+        mark = model_from_row(CoverageDirty, row)
+        taken.setdefault(mark.area_id, []).append(mark)
+    return taken
+
+
 def tally_settle(campaign: Campaign) -> None:
-    """Bring the campaign's tallies up to date: count again the areas marked since the last read.
+    """Bring the campaign's tallies up to date with the marks left since the last read: count the
+    areas with a recount mark again, and add the reach marks of the others to their tallies.
     Every area has a tally or a mark: a campaign's rows are written with its tallies
     (``coverage_rebuild``), and the migration that brought the tallies marked every area of the
     rows that existed then.
 
-    Why this is right under READ COMMITTED, with check-ins committing all the time: the
-    ``DELETE … RETURNING`` takes the marks committed before it started; each of them was
-    inserted in the same transaction as its change to the rows, so the count that follows (a
-    new statement, hence a newer snapshot) sees every one of those changes. A change committed
-    after the DELETE may or may not be counted now, but its mark was not taken: the next read
-    counts its area again. Two readers settling at once are serialised by an advisory lock held
+    Why this is right under READ COMMITTED, with check-ins committing all the time. Each mark is
+    inserted in the same transaction as its change to the rows. A count takes the marks of its
+    areas in the same statement (``_count``), so it takes exactly the marks of the changes it
+    counts: those committed later stay for the next read. The reach marks are deleted in one
+    statement, which leaves those of an area with a recount mark (it will be counted, and a count
+    replaces the tally); each reach taken is added once, and the changes of a later commit leave
+    their marks behind. Two readers settling at once are serialised by an advisory lock held
     until the end of the transaction: without it, the one that counted first could write last
     and put back older figures. The second, once it has the lock, reads the first one's writes
     (its statements start after that commit) and settles only the marks left."""
     with transaction.atomic(), _figures_transaction():  # the settings of a count over a district
         _lock(campaign)
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {CoverageDirty._meta.db_table} WHERE campaign_id = %s RETURNING area_id",
-                           [campaign.pk])
-            marked = {area_id for (area_id,) in cursor.fetchall()}
-        if marked:
-            _store(campaign, marked)
+        recount = set(CoverageDirty.objects.filter(campaign=campaign, new_ways__isnull=True)
+                      .values_list("area_id", flat=True).distinct())
+        if recount:
+            _store(campaign, recount)
+        reaches = _take_reaches(campaign)
+        if not reaches:
+            return
+        tallies = {t.area_id: t for t in CoverageTally.objects.filter(campaign=campaign, area_id__in=list(reaches))}
+        unaccounted = set(reaches) - set(tallies)
+        for area_id, tally in tallies.items():
+            try:
+                for mark in reaches[area_id]:
+                    _apply_reach(tally.figures, mark)
+            except _Unaccounted:
+                unaccounted.add(area_id)
+        now = timezone.now()
+        changed = [t for area_id, t in tallies.items() if area_id not in unaccounted]
+        for tally in changed:
+            tally.computed_at = now
+        CoverageTally.objects.bulk_update(changed, ["figures", "computed_at"], batch_size=500)
+        if unaccounted:
+            # Not expected (every area with rows has a tally or a recount mark); a count puts it right.
+            _store(campaign, unaccounted)
 
 
 def tally_rebuild(campaign: Campaign) -> None:
@@ -180,7 +284,6 @@ def tally_rebuild(campaign: Campaign) -> None:
     rows, in its transaction)."""
     with transaction.atomic(), _figures_transaction():
         _lock(campaign)
-        CoverageDirty.objects.filter(campaign=campaign).delete()
         CoverageTally.objects.filter(campaign=campaign).delete()
         _store(campaign, None)
 
