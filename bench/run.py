@@ -9,7 +9,9 @@ at district scope as the ``superior`` account through ``people.selectors.person_
 evaluating the first page as the list page does (30 rows and the total); then import a
 100,000-row roster (``bench/roster.py``, written to a temporary directory) into a community of
 the demo street with ``manage.py import_people`` in a child process, timing it and reading its
-peak memory, and import the same file again, which must add nothing; on PostgreSQL, drive QR
+peak memory, and import the same file again, which must add nothing (before that, the coverage
+summary and a gap-list page of the demo's campaign, and the first summary after bursts of
+check-ins: ``bench/coverage.py``); on PostgreSQL, drive QR
 check-ins through gunicorn with wrk and compare them with a bare Django view and pgbench
 (``bench/checkin.py``); print a table and write ``bench/results/latest.json``.
 """
@@ -43,8 +45,11 @@ from django.core.paginator import Paginator  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from bench.checkin import bench_checkin  # noqa: E402
+from bench.coverage import bench_coverage  # noqa: E402
 from bench.roster import ensure_community, write_roster  # noqa: E402
 from tongxin.accounts.models import User  # noqa: E402
+from tongxin.campaigns.models import Campaign  # noqa: E402
+from tongxin.core.demo.campaign.district import district_campaign  # noqa: E402
 from tongxin.core.demo.street import DEMO_STREET_CODE, DISTRICT  # noqa: E402
 from tongxin.core.models import AuditEntry  # noqa: E402
 from tongxin.orgs.models import Household, Org  # noqa: E402
@@ -61,6 +66,12 @@ TARGETS = {  # figure: (target, unit); met when below the target, or at most it 
     # spools the checked rows to disk, so 100,000 rows must fit a small server's worker.
     "roster_import_rss": (512.0, "MB"),
     "roster_reimport_added": (0, "rows"),
+    # The coverage summary (any read, also the first after a burst of check-ins) and a page of the
+    # gap list, at the top of the campaign's scope (bench/coverage.py).
+    "coverage_summary": (500.0, "ms"),
+    "coverage_gap_page": (300.0, "ms"),
+    "coverage_first_read_100": (500.0, "ms"),
+    "coverage_first_read_1000": (500.0, "ms"),
     # Check-ins through gunicorn on this machine's cores (bench/checkin.py).
     "checkin_rate": (500.0, "/s"),
     "checkin_p99": (100.0, "ms"),
@@ -69,12 +80,13 @@ TARGETS = {  # figure: (target, unit); met when below the target, or at most it 
 }
 AT_MOST = {"roster_reimport_added", "checkin_errors", "checkin_unverified"}
 AT_LEAST = {"checkin_rate"}  # met when at least the target
-COUNTS = {"people", "rows", "requests", "problems", "workers", "connections"}  # shown without decimals
+COUNTS = {"people", "rows", "requests", "problems", "workers", "connections", "areas"}  # shown without decimals
 UNITS = {"people_district": "people", "roster_created": "people", "roster_generate": "s", "roster_import": "s",
          "roster_import_rss": "MB", "roster_reimport": "s", "roster_reimport_rss": "MB",
          "roster_reimport_added": "rows", "checkin_bare_rate": "/s", "checkin_pgbench_rate": "/s",
          "checkin_vs_bare": "%", "checkin_vs_pgbench": "%", "checkin_cpu_bound": "/s", "checkin_workers": "workers",
-         "checkin_connections": "connections"}
+         "checkin_connections": "connections", "coverage_burst_areas_100": "areas",
+         "coverage_burst_areas_1000": "areas"}
 LABELS = {
     "seed_district": "seed_demo --scale district",
     "seed_street": "seed_demo --scale street",
@@ -83,6 +95,12 @@ LABELS = {
     "subtree_count_street": "subtree count, one street",
     "search_p50": "people search p50 (district scope)",
     "search_p99": "people search p99 (district scope)",
+    "coverage_summary": "coverage summary, top of the scope (warm)",
+    "coverage_gap_page": "gap list, one page, top of the scope",
+    "coverage_first_read_100": "summary, first read after 100 check-ins",
+    "coverage_burst_areas_100": "areas those 100 check-ins touched",
+    "coverage_first_read_1000": "summary, first read after 1,000 check-ins",
+    "coverage_burst_areas_1000": "areas those 1,000 check-ins touched",
     "roster_generate": "roster workbook written (openpyxl)",
     "roster_import": "import_people, 100,000 rows",
     "roster_import_rss": "import_people, peak memory",
@@ -286,6 +304,13 @@ def main() -> int:
     times.sort()
     results["search_p50"] = statistics.median(times)
     results["search_p99"] = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
+
+    # The demo's campaign at the top of its scope: the district's, or the street's at street scale.
+    campaign = district_campaign(district) if args.scale == "district" else None
+    top = district if campaign is not None else street
+    campaign = campaign or Campaign.objects.filter(scope=street).order_by("pk").first()
+    if campaign is not None:
+        results.update(bench_coverage(campaign, top, runs=args.runs))
 
     # Last, so that the figures above are of the seeded data alone.
     if args.roster_rows:

@@ -107,6 +107,10 @@ class AuditAction(models.TextChoices):
     """A person checked in to a session with the rotating QR code. A retry writes no second entry."""
     ATTENDANCE_RECORDED = "attendance_recorded", _("补录签到")
     """Staff ticked a person on the roster or entered a paper sign-in sheet; one entry per new attendance."""
+    ATTENDANCE_EXPORTED = "attendance_exported", _("导出签到名单")
+    """A session's attendance list was exported to Excel."""
+    COVERAGE_GAPS_EXPORTED = "coverage_gaps_exported", _("导出未覆盖名单")
+    """The list of people a campaign has not reached yet, in an org, was exported to Excel."""
     # campaigns
     CAMPAIGN_CREATED = "campaign_created", _("新建主题活动")
     """A campaign (主题教育 / 教育实践活动) was created with its period, scope and target."""

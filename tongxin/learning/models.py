@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.orgs.models import Org
@@ -66,6 +67,9 @@ class ScheduleItem(models.Model):
         verbose_name = _("学习课表")
         verbose_name_plural = _("学习课表")
         ordering = ["org_path", "weekday", "starts_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts_at:%H:%M} {self.topic}"
 
 
 class SessionStatus(models.TextChoices):
@@ -181,6 +185,9 @@ class Delivery(models.Model):
         ordering = ["-delivered_at"]
         indexes = [models.Index(fields=["campaign", "person"], name="delivery_campaign_person")]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {timezone.localtime(self.delivered_at):%Y-%m-%d}"
+
 
 class MaterialKind(models.TextChoices):
     BOOK = "book", _("书籍")
@@ -234,6 +241,9 @@ class Distribution(models.Model):
             models.CheckConstraint(condition=models.Q(quantity__gte=1), name="distribution_quantity_positive"),
         ]
 
+    def __str__(self) -> str:
+        return _("发放 %(n)s 份 %(day)s") % {"n": self.quantity, "day": f"{timezone.localtime(self.distributed_at):%Y-%m-%d}"}
+
 
 class ReflectionStatus(models.TextChoices):
     SUBMITTED = "submitted", _("待审阅")
@@ -264,6 +274,9 @@ class Reflection(models.Model):
         verbose_name = _("学习心得")
         verbose_name_plural = _("学习心得")
         ordering = ["-submitted_at"]
+
+    def __str__(self) -> str:
+        return self.title or _("学习心得 #%(pk)s") % {"pk": self.pk}
 
 
 class Bulletin(models.Model):

@@ -16,6 +16,8 @@ urlpatterns: list = [
     path("sessions/<int:pk>/qr/code/", checkin.session_qr_code, name="session_qr_code"),
     path("sessions/<int:pk>/live/", checkin.session_live, name="session_live"),
     path("sessions/<int:pk>/attendance/", attendance.session_attendance, name="session_attendance"),
+    path("sessions/<int:pk>/attendance/export.xlsx", attendance.session_attendance_export_view,
+         name="session_attendance_export"),
     path("sessions/<int:pk>/roster/", attendance.session_roster_view, name="session_roster"),
     path("sessions/<int:pk>/sign-sheet/", attendance.session_sign_sheet, name="session_sign_sheet"),
     # The address carried in the QR code; it must survive the login redirect (?next=).

@@ -17,9 +17,10 @@ from ``OPEN_BEFORE`` before its start until its end, so nobody has to press "ope
 work. A closed session refuses.
 
 The QR check-in is the hot path (a thousand people in two minutes, a city's members on one
-morning): one query for the session, the person and their attendance together, then one short
-transaction with the inserts and the coverage update. The capacity count and its row lock are
-paid only by sessions with a capacity. ``bench/checkin.py`` (``make bench``) measures it.
+morning): one query for the session, the person and their attendance together, then the writes
+(attendance, coverage and its reach mark, audit entry): on PostgreSQL one prepared statement,
+elsewhere one short transaction. The capacity count and its row lock are paid only by sessions
+with a capacity. ``bench/checkin.py`` (``make bench``) measures it.
 """
 
 from __future__ import annotations
@@ -216,12 +217,11 @@ def _one_statement_sql() -> str:
 
 
 def _insert_in_one_statement(*, by, attendance: Attendance, way: int) -> tuple[Attendance, bool]:
-    """(PostgreSQL, a session without capacity) The attendance, the
-    coverage update with its mark for a new tally, and the audit entry, in one prepared statement:
-    a statement is its own transaction, so all land or none. What the transaction below does in
-    seven round trips (profiled in bench/checkin.py: most of the CPU of a check-in on both sides).
-    A parallel request for the same person that inserted first makes this one insert nothing and
-    return theirs."""
+    """(PostgreSQL, a session without capacity) The attendance, the coverage update with its reach
+    mark, and the audit entry, in one prepared statement, so all land or none. The transaction in
+    ``_checkin`` does the same in seven round trips, which cost most of a check-in's CPU on both
+    sides (profiled with bench/checkin.py). When a parallel request for the same person inserted
+    first, this one waits for it, inserts nothing and returns theirs."""
     params = {"session": attendance.session_id, "person": attendance.person_id, "campaign": attendance.campaign_id,
               "method": attendance.method, "at": attendance.checked_in_at, "way": way,
               **audit_sql_params(by=by, action=AuditAction.ATTENDANCE_CHECKED_IN, model=Attendance,

@@ -1,7 +1,9 @@
-"""Who came to a session: the attendance list, the roster to tick (during the session or from the
-paper sheet afterwards) and the printable sign-in sheet."""
+"""Who came to a session: the attendance list and its Excel download, the roster to tick (during
+the session or from the paper sheet afterwards) and the printable sign-in sheet."""
 
 from __future__ import annotations
+
+import tempfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.people.models import Person
@@ -16,6 +19,8 @@ from tongxin.people.models import Person
 from ..models import AttendanceMethod, Session
 from ..selectors.sessions import ROSTER_FILTERS, attendance_list, roster_counts, roster_default_filter, session_roster
 from ..services.attendance import attendance_record_roster
+from ..services.exports import attendance_export_workbook, filename_part
+from .filters import xlsx_response
 from .sessions import by_method, managed_session, query_without_page
 
 SIGN_SHEET_ROWS = 300
@@ -29,6 +34,18 @@ def session_attendance(request, pk: int):
     return render(request, "learning/session_attendance.html", {
         "session": session, "page": page, "query": "", "by_method": by_method(session),
     })
+
+
+@login_required
+def session_attendance_export_view(request, pk: int):
+    """The attendance list as .xlsx, for those who may see the list (they manage the session)."""
+    session = managed_session(request, pk)
+    out = tempfile.TemporaryFile()
+    attendance_export_workbook(by=request.user, session=session, out=out)
+    filename = _("签到名单-%(topic)s-%(date)s.xlsx") % {
+        "topic": filename_part(session.topic),
+        "date": timezone.localtime(session.starts_at).strftime("%Y%m%d")}
+    return xlsx_response(out, filename)
 
 
 def _roster_filters(request, session: Session) -> dict:

@@ -1,5 +1,5 @@
 """Coverage pages: the figures of a campaign within an org with drill-down (street → community →
-grid), the gap list of an org, and the grid worker's to-do list on a phone, from which a delivery
+grid), the gap list of an org and its Excel download, and the grid worker's to-do list on a phone, from which a delivery
 is recorded.
 
 Views read through ``selectors.coverage`` and write through ``services.deliveries``, which
@@ -9,6 +9,8 @@ not read is 403; a person outside its to-do list is 404.
 
 from __future__ import annotations
 
+import tempfile
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +18,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,6 +37,8 @@ from ..selectors.coverage import (
     coverage_gap_page, coverage_target, is_place, reached_q, todo_places_for,
 )
 from ..services.deliveries import delivery_record
+from ..services.exports import filename_part, gaps_export_workbook
+from .filters import xlsx_response
 
 VIEW_PERMISSION = "learning.view_coverage"
 
@@ -116,6 +121,24 @@ def coverage_gaps_view(request):
         "crumbs": _crumbs(request.user, org),
         "query": _query(campaign, org),
     })
+
+
+@login_required
+def coverage_gaps_export_view(request):
+    """The gap list as .xlsx: the same campaign, org, permission and narrowing as the page, all of
+    it rather than a page."""
+    campaigns = coverage_campaigns_for(request.user)
+    campaign = _campaign(request, campaigns)
+    if campaign is None:
+        raise Http404
+    org = _org(request, campaign)
+    out = tempfile.TemporaryFile()
+    gaps_export_workbook(by=request.user, campaign=campaign, org=org, out=out,
+                         visible=person_visible_q(request.user))
+    filename = _("未覆盖名单-%(campaign)s-%(org)s-%(date)s.xlsx") % {
+        "campaign": filename_part(campaign.name, 20), "org": filename_part(org.name),
+        "date": timezone.localdate().strftime("%Y%m%d")}
+    return xlsx_response(out, filename)
 
 
 def _todo_campaigns(user, places: list[Org]) -> list[Campaign]:

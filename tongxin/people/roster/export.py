@@ -82,7 +82,7 @@ def people_export_workbook(*, by, org: Org, people: QuerySet[Person], out: Binar
     group_labels = {code: str(label) for code, label in PersonGroup.choices}
     yes = _("是")
     count = 0
-    rows = (people.select_related("party_member__branch").prefetch_related("group_memberships")
+    rows = (people.select_related("household", "party_member__branch").prefetch_related("group_memberships")
             .iterator(chunk_size=2000))
     for person in rows:
         member = getattr(person, "party_member", None)

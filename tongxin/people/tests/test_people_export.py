@@ -7,6 +7,8 @@ import zipfile
 from urllib.parse import quote
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -14,6 +16,7 @@ from tongxin.core.audit import AuditAction
 from tongxin.core.identity import mask_id_number
 from tongxin.core.models import AuditEntry
 from tongxin.people.roster import excel_safe
+from tongxin.orgs.services import household_create
 from tongxin.people.services import PersonData, person_create
 from tongxin.testing import make_id_number
 
@@ -59,6 +62,20 @@ def test_community_worker_exports_the_community_masked(client, street):
     xml = _sheet_xml(body)
     for person in (street.resident_a, street.member_a, street.resident_b):
         assert person.id_number not in xml and person.phone not in xml
+
+
+def test_the_export_runs_the_same_queries_however_many_people(client, street):
+    """No query per person (a street's 20,000 rows took 14 s when each household was read alone)."""
+    client.force_login(street.accounts["community_worker"])
+    with CaptureQueriesContext(connection) as few:
+        assert len(_rows(_download(client, "org=BLP-C1")[1])) == 2
+    for i in range(12):
+        household = household_create(by=None, org=street.building_a1, number=f"9-{i}")
+        person_create(by=None, data=PersonData(name=f"新住户{i}", org=street.building_a1, household=household,
+                                               id_number=make_id_number(900 + i)))
+    with CaptureQueriesContext(connection) as many:
+        assert len(_rows(_download(client, "org=BLP-C1")[1])) == 14
+    assert len(many.captured_queries) == len(few.captured_queries)
 
 
 def test_export_is_scoped_to_what_the_account_may_see(client, street):

@@ -83,10 +83,11 @@ Above the rows, ``CoverageTally`` keeps the summary figures of each *area* (a pe
 their place when it is not in a building) of a campaign. A service that changes rows marks their
 areas (``CoverageDirty``, an insert in its own transaction: nothing locked on the check-in path;
 a check-in that changes neither the first reach nor the ways marks nothing). The summary of a
-place at grid level or above first settles the campaign — takes the marks and counts those areas
-again from the rows, under an advisory lock so that two readers cannot write older figures over
-newer ones (``tally.tally_settle`` explains why that is right while check-ins commit) — then adds
-up the tallies of the areas under the place. A building, a unit and a party org are counted from
+place at grid level or above first settles the campaign — adds the changes the reach marks of
+check-ins and deliveries carry to their areas' tallies, and counts the areas with a recount mark
+(a registry change) again from the rows, under an advisory lock so that two readers cannot write
+older figures over newer ones (``tally.tally_settle`` explains why that is right while check-ins
+commit) — then adds up the tallies of the areas under the place. A building, a unit and a party org are counted from
 the rows (``coverage_for_org_direct``, which the tests compare with the tallies after every kind
 of write). The gap count of an unfiltered list above the grids is target − reached of the
 tallies; a grid's, or a list narrowed to what a grid worker sees, is counted from the rows.

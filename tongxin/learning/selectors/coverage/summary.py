@@ -315,7 +315,7 @@ def _way_rows(by_ways: list[tuple[int, int]]) -> list[WayRow]:
 def _place_rows(org: Org, by_key: dict[int | None, Figures]) -> tuple[list[PlaceRow], list[PlaceRow]]:
     key_orgs = {o.pk: o for o in Org.objects.filter(pk__in=[k for k in by_key if k is not None])
                 .only("id", "path", "kind", "name", "code")}
-    children = list(Org.objects.filter(parent=org).order_by("kind", "name"))
+    children = list(Org.objects.filter(parent=org).order_by("kind", "code"))  # codes number them in order
     if is_place(org):
         children = [c for c in children if is_place(c)]
     else:

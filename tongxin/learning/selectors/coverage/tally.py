@@ -2,9 +2,11 @@
 its ``CoverageEntry`` rows, so that the summary of a place at grid level or above adds up the
 tallies of the areas under it instead of counting every row (see the package docstring, Cost).
 
-The services only mark an area (``CoverageDirty``, an insert in the writer's transaction) when
-they change its rows; the first summary read after that *settles* the campaign: it takes the
-marks away and counts those areas again. Reads therefore write, in their own transaction.
+The services mark an area (``CoverageDirty``, an insert in the writer's transaction) when they
+change its rows: a check-in or a delivery with a *reach* mark that carries the row's change, a
+registry change with a *recount* mark. The first summary read after that *settles* the campaign:
+it adds the reaches to the tallies and counts the recount areas again, so its cost follows the
+number of marks, not of rows. Reads therefore write, in their own transaction.
 """
 
 from __future__ import annotations
