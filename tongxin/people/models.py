@@ -7,6 +7,7 @@ ID and phone numbers are stored only encrypted (``*_encrypted``) with a keyed ha
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import cached_property
 from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
@@ -89,8 +90,9 @@ class Person(models.Model):
     def phone(self) -> str:
         return personal_data.decrypt(self.phone_encrypted)
 
-    @property
+    @cached_property
     def id_number_masked(self) -> str:
+        """Decrypted once per instance; set by the services when they encrypt a new number."""
         return mask_id_number(self.id_number) if self.id_number_encrypted else ""
 
     @property

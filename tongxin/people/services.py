@@ -49,6 +49,7 @@ def _apply_personal_data(person: Person, *, id_number: str, phone: str) -> None:
     if id_number:
         person.id_number_encrypted = personal_data.encrypt(id_number)
         person.id_number_hash = personal_data.lookup_hash(id_number)
+        person.__dict__["id_number_masked"] = mask_id_number(id_number)  # no decryption to show it
     if phone:
         person.phone_encrypted = personal_data.encrypt(phone)
         person.phone_hash = personal_data.lookup_hash(phone)
@@ -99,7 +100,7 @@ def person_create(*, by, data: PersonData) -> Person:
     PersonGroupMembership.objects.bulk_create(
         [PersonGroupMembership(person=person, group=g) for g in sorted(set(data.groups))]
     )
-    coverage_refresh_persons([person.pk])
+    coverage_refresh_persons([person.pk], new=True)
     audit_record(by=by, action=AuditAction.PERSON_CREATED, obj=person, changes=_audit_view(person, data.groups))
     return person
 
@@ -116,7 +117,7 @@ def _audit_view(person: Person, groups: list[str], *, org_code: str | None = Non
         "name": person.name,
         "org": org_code,
         "household": household_number,
-        "id_number": mask_id_number(person.id_number) if person.id_number_encrypted else "",
+        "id_number": person.id_number_masked,
         "phone": person.phone_masked,
         "groups": sorted(groups),
     }
@@ -132,7 +133,7 @@ def person_bulk_create(*, by, rows: list[tuple[Person, list[str]]]) -> list[Pers
     insert_instances(Person, persons)
     insert_rows(PersonGroupMembership, ["person", "group"],
                 ((p.pk, g) for p, groups in rows for g in sorted(set(groups))))
-    coverage_refresh_persons([p.pk for p in persons])  # one set-based refresh for the batch
+    coverage_refresh_persons([p.pk for p in persons], new=True)  # one set-based refresh for the batch
     # The entries are those person_create writes. Computed before the audit rows stream in (no
     # query may run on the connection while they do), with the orgs and households read at once.
     codes = dict(Org.objects.filter(pk__in={p.org_id for p in persons}).values_list("pk", "code"))

@@ -93,10 +93,12 @@ def _target_rows(campaign: Campaign, person_ids: Sequence[int] | None):
              "e_groups")
 
 
-def _insert_entries(campaign: Campaign, person_ids: Sequence[int] | None = None) -> int:
+def _insert_entries(campaign: Campaign, person_ids: Sequence[int] | None = None, *,
+                    areas: set[int] | None = None) -> int:
     """``INSERT … SELECT`` the rows of the campaign's target (or of those of ``person_ids`` who
     are in it): the person's data from the registry, the first reach and the ways from one
-    grouped pass each over the campaign's attendance and deliveries."""
+    grouped pass each over the campaign's attendance and deliveries. Returns the rows written;
+    their areas are added to ``areas`` when it is given."""
     target_sql, target_params = _target_rows(campaign, person_ids).query.sql_with_params()
     only, only_params = "", []
     if person_ids is not None:
@@ -138,8 +140,13 @@ def _insert_entries(campaign: Campaign, person_ids: Sequence[int] | None = None)
             # Estimated as costly (a probe per person), so PostgreSQL would first compile it to
             # machine code: seconds spent, none saved. Off for this transaction only.
             cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, params)
-        return cursor.rowcount
+        if areas is None:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+        cursor.execute(sql + " RETURNING area_id", params)
+        written = cursor.fetchall()
+    areas.update(area_id for (area_id,) in written)
+    return len(written)
 
 
 @transaction.atomic
@@ -242,21 +249,24 @@ def _maintained() -> list[Campaign]:
 
 
 @transaction.atomic
-def coverage_refresh_persons(person_ids: Iterable[int]) -> int:
+def coverage_refresh_persons(person_ids: Iterable[int], *, new: bool = False) -> int:
     """Compute the rows of these persons again, in every campaign that is not closed, from the
-    registry and the records. Returns the rows written."""
+    registry and the records. ``new``: the persons were just created and have no rows yet (an
+    import of 100,000 need not look for them). Returns the rows written."""
     campaigns = _maintained()
     person_ids = sorted(set(person_ids))
     if not campaigns or not person_ids:
         return 0
     written = 0
+    campaign_ids = [c.pk for c in campaigns]
     for start in range(0, len(person_ids), REFRESH_CHUNK):
         chunk = person_ids[start:start + REFRESH_CHUNK]
-        campaign_ids = [c.pk for c in campaigns]
         # The areas the persons leave and those they come to get a new tally (a group or a flag
         # changed within one area marks it too).
-        areas = _areas_of(campaign_ids, chunk)
-        CoverageEntry.objects.filter(campaign_id__in=campaign_ids, person_id__in=chunk).delete()
+        marked: set[tuple[int, int]] = set()
+        if not new:
+            marked = _areas_of(campaign_ids, chunk)
+            CoverageEntry.objects.filter(campaign_id__in=campaign_ids, person_id__in=chunk).delete()
         # Only the campaigns whose scope lies above one of the persons' places or branches can
         # hold them: one look at their paths instead of a query per campaign.
         paths = set()
@@ -267,6 +277,8 @@ def coverage_refresh_persons(person_ids: Iterable[int]) -> int:
                 paths.update(ancestor_paths(branch))
         for campaign in campaigns:
             if campaign.scope_path in paths:
-                written += _insert_entries(campaign, chunk)
-        _mark_dirty(areas | _areas_of(campaign_ids, chunk))
+                areas: set[int] = set()
+                written += _insert_entries(campaign, chunk, areas=areas)
+                marked |= {(campaign.pk, area_id) for area_id in areas}
+        _mark_dirty(marked)
     return written
