@@ -9,7 +9,6 @@ import random
 from collections import Counter
 from io import StringIO
 
-import pytest
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core.management import call_command
