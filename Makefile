@@ -37,14 +37,15 @@ test-postgres: install
 	bash scripts/with_postgres.sh $(BIN)/pytest
 
 ## make bench: load 科尔沁区 (about a million residents) into a throwaway PostgreSQL and measure
-## the seed time, subtree counts, people search and the import of a 100,000-row roster (time, peak
-## memory, a re-import that adds nothing), then QR check-ins through gunicorn driven by wrk, against
+## the seed time, subtree counts, people search, the coverage summary and gap list (also right after
+## bursts of check-ins), the import of a 100,000-row roster (time, peak memory, a re-import that adds
+## nothing), then QR check-ins through gunicorn driven by wrk, against
 ## a bare Django view and pgbench; prints a table, writes bench/results/latest.json
 bench: install system-packages
 	DJANGO_SETTINGS_MODULE=config.settings.local bash scripts/with_postgres.sh $(PY) bench/run.py
 
 ## make bench-quick: the same on the demo street alone (about 20,000 residents; the roster import
-## is still of 100,000 rows), in about three minutes
+## is still of 100,000 rows), in about five minutes
 bench-quick: install system-packages
 	DJANGO_SETTINGS_MODULE=config.settings.local bash scripts/with_postgres.sh $(PY) bench/run.py --scale street
 

@@ -57,7 +57,8 @@ from tongxin.people.models import PartyMember, Person, PersonGroupMembership  # 
 from tongxin.people.selectors import person_list  # noqa: E402
 
 TARGETS = {  # figure: (target, unit); met when below the target, or at most it for AT_MOST
-    "seed_district": (300.0, "s"),
+    # The district seed has no target of its own: it loads the people (the foundation's target, under
+    # 300 s, is that part: the seed prints its time) and then the campaign's ten million check-ins.
     "seed_street": (60.0, "s"),
     "subtree_count_district": (100.0, "ms"),
     "search_p50": (50.0, "ms"),
@@ -88,7 +89,7 @@ UNITS = {"people_district": "people", "roster_created": "people", "roster_genera
          "checkin_connections": "connections", "coverage_burst_areas_100": "areas",
          "coverage_burst_areas_1000": "areas"}
 LABELS = {
-    "seed_district": "seed_demo --scale district",
+    "seed_district": "seed_demo --scale district (all of it)",
     "seed_street": "seed_demo --scale street",
     "people_district": "people in the district",
     "subtree_count_district": "subtree count, whole district",
