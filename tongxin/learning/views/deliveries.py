@@ -31,6 +31,17 @@ def _helps_someone(user) -> bool:
         active=True, helper__person_id=user.person_id).exists()
 
 
+def _filters(request) -> dict:
+    """The list's filters from the query (the export takes the same)."""
+    return {
+        "q": request.GET.get("q", "").strip(),
+        "kind": request.GET.get("kind", "") if request.GET.get("kind") in DeliveryKind.values else "",
+        "since": date_param(request, "since"),
+        "until": date_param(request, "until"),
+        "sort": sort_param(request, DELIVERY_SORTS, "-date"),
+    }
+
+
 @login_required
 def delivery_list_view(request):
     user = request.user
@@ -38,13 +49,7 @@ def delivery_list_view(request):
         raise PermissionDenied
     org = org_param(request, "learning.view_coverage")
     campaign = campaign_param(request)
-    filters = {
-        "q": request.GET.get("q", "").strip(),
-        "kind": request.GET.get("kind", "") if request.GET.get("kind") in DeliveryKind.values else "",
-        "since": date_param(request, "since"),
-        "until": date_param(request, "until"),
-        "sort": sort_param(request, DELIVERY_SORTS, "-date"),
-    }
+    filters = _filters(request)
     qs = delivery_list(user=user, org=org, campaign=campaign, **filters)
     # The counts by way ignore the way filter, so that they show every way side by side.
     counts = delivery_counts_by_kind(delivery_list(user=user, org=org, campaign=campaign,
@@ -66,13 +71,7 @@ def delivery_export_view(request):
         raise Http404(_("请先选择范围再导出"))
     org = org_param(request, "people.export_people")
     campaign = campaign_param(request)
-    filters = {
-        "q": request.GET.get("q", "").strip(),
-        "kind": request.GET.get("kind", "") if request.GET.get("kind") in DeliveryKind.values else "",
-        "since": date_param(request, "since"),
-        "until": date_param(request, "until"),
-        "sort": sort_param(request, DELIVERY_SORTS, "-date"),
-    }
+    filters = _filters(request)
     deliveries = delivery_list(user=request.user, org=org, campaign=campaign, **filters)
     out = tempfile.TemporaryFile()
     deliveries_export_workbook(by=request.user, org=org, deliveries=deliveries, out=out,

@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongxin.accounts.selectors import has_role_over
-from tongxin.campaigns.models import Campaign
 from tongxin.orgs.models import Org
 
 from ..forms import add_service_errors
@@ -34,6 +33,7 @@ from ..selectors.sessions import (
 )
 from ..services.attendance import OPEN_BEFORE, checkin_state
 from ..services.sessions import session_close, session_create, session_open, session_update
+from .filters import campaign_param
 
 
 # --- Helpers the session pages share --------------------------------------------------------------
@@ -62,16 +62,6 @@ def org_from_query(request, *, perm_roles=SESSION_VIEW_ROLES) -> Org | None:
     return org
 
 
-def _campaign_from_query(request) -> Campaign | None:
-    slug = request.GET.get("campaign", "").strip()
-    if not slug:
-        return None
-    campaign = get_object_or_404(Campaign, slug=slug)
-    if not request.user.has_perm("campaigns.view_campaign", campaign):
-        raise PermissionDenied
-    return campaign
-
-
 def query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
@@ -88,7 +78,7 @@ def by_method(session: Session) -> list[tuple[str, int]]:
 @login_required
 def session_list_view(request):
     org = org_from_query(request)
-    campaign = _campaign_from_query(request)
+    campaign = campaign_param(request)
     when = request.GET.get("when", "upcoming")
     kind = request.GET.get("kind", "") if request.GET.get("kind") in SessionKind.values else ""
     start_of_today = timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
@@ -110,7 +100,7 @@ def session_list_view(request):
 @login_required
 def session_calendar(request):
     org = org_from_query(request)
-    campaign = _campaign_from_query(request)
+    campaign = campaign_param(request)
     today = timezone.localdate()
     try:
         year, month = (int(x) for x in request.GET.get("month", "").split("-"))
