@@ -124,16 +124,19 @@ def _audit_view(person: Person, groups: list[str], *, org_code: str | None = Non
 
 
 @transaction.atomic
-def person_bulk_create(*, by, rows: list[tuple[Person, list[str]]]) -> list[Person]:
+def person_bulk_create(*, by, rows: list[tuple[Person, list[str]]], refresh_coverage: bool = True) -> list[Person]:
     """Insert many validated persons (from ``person_build``) with their groups and audit rows.
 
-    Used by the roster import and the demo; the caller has checked duplicates.
+    Used by the roster import and the demo; the caller has checked duplicates. With
+    ``refresh_coverage=False`` the caller writes the batch's coverage rows itself, once it has
+    added the rest (the import adds member profiles: one pass instead of two).
     """
     persons = [person for person, _ in rows]
     insert_instances(Person, persons)
     insert_rows(PersonGroupMembership, ["person", "group"],
                 ((p.pk, g) for p, groups in rows for g in sorted(set(groups))))
-    coverage_refresh_persons([p.pk for p in persons], new=True)  # one set-based refresh for the batch
+    if refresh_coverage:
+        coverage_refresh_persons([p.pk for p in persons], new=True)  # one set-based refresh for the batch
     # The entries are those person_create writes. Computed before the audit rows stream in (no
     # query may run on the connection while they do), with the orgs and households read at once.
     codes = dict(Org.objects.filter(pk__in={p.org_id for p in persons}).values_list("pk", "code"))
@@ -308,12 +311,15 @@ def party_member_audit_changes(member: PartyMember) -> dict:
 
 
 @transaction.atomic
-def party_member_bulk_create(*, by, members: list[PartyMember], audit: bool = True) -> list[PartyMember]:
-    """Insert new member profiles from ``party_member_build`` (for persons who have none yet)."""
+def party_member_bulk_create(*, by, members: list[PartyMember], audit: bool = True,
+                             refresh_coverage: bool = True) -> list[PartyMember]:
+    """Insert new member profiles from ``party_member_build`` (for persons who have none yet);
+    ``refresh_coverage`` as for ``person_bulk_create``."""
     if len({m.person_id for m in members}) != len(members):
         raise ValidationError(_("同一人员不能重复登记为党员"))
     insert_instances(PartyMember, members)
-    coverage_refresh_persons([m.person_id for m in members])
+    if refresh_coverage:
+        coverage_refresh_persons([m.person_id for m in members])
     if audit:
         audit_record_many(by=by, action=AuditAction.PARTY_MEMBER_SAVED, objects=members,
                           changes_for=party_member_audit_changes)

@@ -94,12 +94,21 @@ def _target_rows(campaign: Campaign, person_ids: Sequence[int] | None):
 
 
 def _insert_entries(campaign: Campaign, person_ids: Sequence[int] | None = None, *,
-                    areas: set[int] | None = None) -> int:
+                    areas: set[int] | None = None, new: bool = False) -> int:
     """``INSERT … SELECT`` the rows of the campaign's target (or of those of ``person_ids`` who
     are in it): the person's data from the registry, the first reach and the ways from one
-    grouped pass each over the campaign's attendance and deliveries. Returns the rows written;
-    their areas are added to ``areas`` when it is given."""
+    grouped pass each over the campaign's attendance and deliveries (``new``: the persons were
+    just created, so they have no records and not reached is written without looking). Returns
+    the rows written; their areas are added to ``areas`` when it is given."""
     target_sql, target_params = _target_rows(campaign, person_ids).query.sql_with_params()
+    if new:
+        sql = f"""
+            INSERT INTO {CoverageEntry._meta.db_table} ({", ".join(_COLUMNS)})
+            SELECT %s, t.e_person, t.e_name, t.e_place, t.e_place_path, t.e_area, t.e_branch, t.e_branch_path,
+                   t.e_class, t.e_groups, NULL, 0
+            FROM ({target_sql}) t
+        """
+        return _execute_insert(sql, [campaign.pk, *target_params], areas)
     only, only_params = "", []
     if person_ids is not None:
         only = f" AND person_id IN ({', '.join(['%s'] * len(person_ids))})"
@@ -135,6 +144,10 @@ def _insert_entries(campaign: Campaign, person_ids: Sequence[int] | None = None,
         ) d ON d.person_id = t.e_person
     """
     params = [campaign.pk, *target_params, campaign.pk, *only_params, campaign.pk, *only_params]
+    return _execute_insert(sql, params, areas)
+
+
+def _execute_insert(sql: str, params: list, areas: set[int] | None) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Estimated as costly (a probe per person), so PostgreSQL would first compile it to
@@ -278,7 +291,7 @@ def coverage_refresh_persons(person_ids: Iterable[int], *, new: bool = False) ->
         for campaign in campaigns:
             if campaign.scope_path in paths:
                 areas: set[int] = set()
-                written += _insert_entries(campaign, chunk, areas=areas)
+                written += _insert_entries(campaign, chunk, areas=areas, new=new)
                 marked |= {(campaign.pk, area_id) for area_id in areas}
         _mark_dirty(marked)
     return written

@@ -34,6 +34,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter, range_bo
 from tongxin.core import personal_data
 from tongxin.core.audit import AuditAction, audit_record
 from tongxin.core.identity import birth_date_from_id, gender_from_id, normalize_id_number, normalize_phone
+from tongxin.learning.services.coverage import coverage_refresh_persons
 from tongxin.orgs.models import Household, Org, OrgKind
 from tongxin.orgs.services import household_bulk_get_or_create
 from tongxin.people.models import Person
@@ -458,13 +459,15 @@ class _RosterRun:
                 if item.household:
                     person.household = households[(person.org_id, item.household)]
                 rows.append((person, list(item.groups)))
-            persons = person_bulk_create(by=by, rows=rows)
-            party_member_bulk_create(by=by, members=[
+            persons = person_bulk_create(by=by, rows=rows, refresh_coverage=False)
+            party_member_bulk_create(by=by, refresh_coverage=False, members=[
                 party_member_build(person=person, branch=places.by_id[item.member.branch_id],
                                    joined_on=item.member.joined_on, needs_home_delivery=item.member.needs_home_delivery,
                                    is_mobile=item.member.is_mobile, in_hardship=item.member.in_hardship)
                 for person, item in zip(persons, batch) if item.member
             ])
+            # The batch's coverage rows in one pass, with the member profiles already in place.
+            coverage_refresh_persons([p.pk for p in persons], new=True)
         audit_record(by=by, action=AuditAction.PEOPLE_IMPORTED, obj=self.org, changes={
             "file": result.file_name, "org": self.org.code, "rows": result.rows, "created": result.created,
             "skipped": result.skipped, "households_created": result.households_created,
