@@ -18,6 +18,7 @@ urlpatterns = [
     path("people/", include("tongxin.people.urls")),
     path("campaigns/", include("tongxin.campaigns.urls")),
     path("learning/", include("tongxin.learning.urls")),
+    path("voices/", include("tongxin.voices.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

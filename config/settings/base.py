@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "tongxin.accounts",
     "tongxin.campaigns",
     "tongxin.learning",
+    "tongxin.voices",
 ]
 
 MIDDLEWARE = [

@@ -14,4 +14,6 @@ def roles(request):
         # The staff who run campaigns and study in a place: the learning pages carry their menu.
         "runs_study": primary in (Role.STREET_ADMIN, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.BUILDING_HEAD,
                                   Role.SUPERIOR),
+        # The voices menu: what each of these finds there depends on the role (voices_menu.html).
+        "is_member": primary == Role.PARTY_MEMBER,
     }

@@ -124,6 +124,28 @@ class AuditAction(models.TextChoices):
     """A measure (推进举措) was added under a campaign's plan."""
     TASK_COMPLETED = "task_completed", _("记录动作完成情况")
     """A unit was recorded as having done an action, with the session, delivery or report that proves it."""
+    # voices
+    VOICE_SUBMITTED = "voice_submitted", _("登记群众心声")
+    """A voice came in: submitted by the resident online, or recorded on their behalf by staff."""
+    VOICE_MOVED = "voice_moved", _("办理群众心声")
+    """A voice moved in its workflow or took a step (accept, claim, assign, resolve, rate, escalate,
+    merge, publish…); ``changes`` holds the action and the statuses before and after."""
+    VOICE_PHOTO_ADDED = "voice_photo_added", _("上传心声照片")
+    """A photo was added to a voice, or as evidence of its resolution."""
+    VISIT_RECORDED = "visit_recorded", _("记录入户走访")
+    """A home visit (民情日记) was recorded with its 四访四问 reasons and the voices heard."""
+    VOICE_CATEGORY_SAVED = "voice_category_saved", _("修改诉求类别")
+    """A category of voices or its deadline (days) changed."""
+    PROJECT_SAVED = "project_saved", _("保存民生实事项目")
+    """A livelihood project was created or changed (its milestones and supervisors included)."""
+    SUPERVISOR_COMMENTED = "supervisor_commented", _("监督员提出意见")
+    """A resident supervisor commented on a project or confirmed a milestone as done."""
+    RECTIFICATION_SAVED = "rectification_saved", _("保存问题清单")
+    """An item of the problem list was created, or its phases or status changed."""
+    GOOD_DEED_RECORDED = "good_deed_recorded", _("记录好事实事")
+    """A good deed was recorded: "党员办好一件实事" or "居民办好一件小事"."""
+    VOICES_EXPORTED = "voices_exported", _("导出群众心声")
+    """A list of voices (or of visits, projects, the problem list) was exported to Excel."""
 
 
 def _describe(obj: models.Model | None) -> tuple[str, str, str]:

@@ -1,0 +1,538 @@
+"""Pages of voices: a resident's intake and their own items, staff intake on someone's behalf,
+the libraries, a worker's queue, an item's page (its history and the actions open to the account
+now), photos behind a permission check, the wish wall, the overdue list, a community's public
+board, and the deadlines of the categories."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from tongxin.accounts.selectors import scope_filter, scope_paths, user_role_scopes
+from tongxin.orgs.models import Org, OrgKind
+from tongxin.people.models import Person
+
+from ..forms.voices import (
+    ACTION_FORMS,
+    RATE,
+    CategoryForm,
+    ClaimForm,
+    VoiceRecordForm,
+    VoiceSubmitForm,
+    actions_for,
+    add_service_errors,
+    record_places,
+)
+from ..models import Channel, Rating, Voice, VoiceAction, VoiceCategory, VoiceKind, VoicePhoto, VoiceStatus
+from ..permissions import RECORD_ROLES, VIEW_ROLES
+from ..selectors.lists import (
+    RESULTS,
+    board_counts,
+    board_items,
+    library_counts,
+    possible_duplicates,
+    record_candidates,
+    voice_list,
+    voice_queue,
+    voices_of_person,
+    voices_overdue,
+    wishes_open,
+)
+from ..services.categories import may_edit_categories, voice_category_save
+from ..services.escalation import voice_escalate
+from ..services.intake import voice_submit
+from ..services.publishing import PERSONAL_PATTERNS, voice_publish, voice_unpublish
+from ..services.workflow import (
+    VoiceConflict,
+    voice_accept,
+    voice_assign,
+    voice_claim,
+    voice_classify,
+    voice_close,
+    voice_follow_up,
+    voice_merge,
+    voice_note,
+    voice_rate,
+    voice_reject,
+    voice_reopen,
+    voice_resolve,
+    voice_start,
+)
+from ..text import suggest
+
+A = VoiceAction
+PAGE_SIZE = 30
+AREA_KINDS = [OrgKind.STREET, OrgKind.TOWNSHIP, OrgKind.COMMUNITY, OrgKind.VILLAGE, OrgKind.GRID]
+
+
+# --- Shared helpers -----------------------------------------------------------------------------
+
+def _is_member(user) -> bool:
+    person = user.person if user.person_id else None
+    return person is not None and getattr(person, "party_member", None) is not None
+
+
+def _own_person(request) -> Person:
+    if not request.user.person_id:
+        raise PermissionDenied(_("账号未关联人员，请到社区登记后再使用"))
+    return request.user.person
+
+
+def _paged(request, qs, size: int = PAGE_SIZE):
+    page = Paginator(qs, size).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+def _require_viewer(user) -> None:
+    """Staff and superiors over some place: the pages that list other people's voices."""
+    if not scope_paths(user, VIEW_ROLES):
+        raise PermissionDenied
+
+
+def _org_param(request) -> Org | None:
+    code = request.GET.get("org", "").strip()
+    if not code:
+        return None
+    org = get_object_or_404(Org, code=code)
+    if not request.user.has_perm("voices.view_figures", org):
+        raise PermissionDenied
+    return org
+
+
+def _areas(user) -> list[Org]:
+    """Places for the "范围" filter: the streets, communities and grids in the account's scope."""
+    condition = scope_filter(user, VIEW_ROLES, field="path")
+    if condition is None:
+        return []
+    return list(Org.objects.filter(condition, kind__in=AREA_KINDS).order_by("path")[:300])
+
+
+def _choice(request, name: str, values) -> str:
+    value = request.GET.get(name, "").strip()
+    return value if value in values else ""
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+        return target
+    return ""
+
+
+def _visible_voice(user, pk: int) -> Voice:
+    """The item if the account may see it; 404 otherwise (whether it exists is not theirs to learn)."""
+    voice = (Voice.objects.select_related("org", "category", "person", "household", "handler__person", "handler_unit",
+                                          "escalated_to", "duplicate_of", "recorded_by")
+             .filter(pk=pk).first())
+    if voice is None or not user.has_perm("voices.view_voice", voice):
+        raise Http404
+    return voice
+
+
+def _suggestion(voice: Voice) -> dict:
+    """The library and category suggested at intake, with the words of the text that led to them
+    (worked out again: they are not stored; shown only while they still lead to the same)."""
+    category = VoiceCategory.objects.filter(code=voice.suggested_category).first() if voice.suggested_category else None
+    found = suggest(voice.text, voice.kind)
+    return {"library": voice.get_suggested_library_display(), "category": category,
+            "keywords": list(found.keywords)[:6] if found.category == voice.suggested_category else []}
+
+
+def masked_text(text: str) -> str:
+    """A wish's text for those who may claim it but not see the item: phone and ID numbers hidden."""
+    for pattern, _label in PERSONAL_PATTERNS:
+        text = pattern.sub("***", text)
+    return text
+
+
+# --- Intake -------------------------------------------------------------------------------------
+
+@login_required
+def voice_submit_view(request):
+    """A resident or member says something, from a phone: what kind, the text, photos."""
+    _own_person(request)
+    form = VoiceSubmitForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            voice = voice_submit(by=request.user, kind=data["kind"], text=data["text"], urgent=data["urgent"],
+                                 photos=data["photos"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except PermissionError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("voices:voice_sent", pk=voice.pk)
+    photos_lost = form.is_bound and bool(request.FILES)
+    return render(request, "voices/voice_form.html", {"form": form, "photos_lost": photos_lost})
+
+
+@login_required
+def voice_sent_view(request, pk: int):
+    """After sending: the number, what happens next, and the category suggested from the text."""
+    voice = _visible_voice(request.user, pk)
+    suggestion = _suggestion(voice)
+    return render(request, "voices/voice_sent.html", {"voice": voice, "suggestion": suggestion})
+
+
+@login_required
+def my_voices_view(request):
+    person = _own_person(request)
+    page, query = _paged(request, voices_of_person(person), size=20)
+    rate_forms = {voice.pk: ACTION_FORMS[RATE](voice=voice, user=request.user, prefix=RATE)
+                  for voice in page if voice.status == VoiceStatus.RESOLVED and voice.duplicate_of_id is None}
+    items = [(voice, rate_forms.get(voice.pk)) for voice in page]
+    return render(request, "voices/voice_mine.html", {"page": page, "query": query, "items": items})
+
+
+@login_required
+def voice_record_view(request):
+    """Staff record what someone said on their behalf. The place is chosen first (``?place=``);
+    a search in it (``?q=``) offers the people and households to pick from."""
+    user = request.user
+    places = record_places(user)
+    if not places.exists():
+        raise PermissionDenied
+    code = request.GET.get("place", "").strip()
+    place = places.filter(code=code).first() if code else None
+    if place is None and not code and not request.GET.get("choose"):
+        # Someone over one place (a grid worker, a community worker) records there: no need to pick.
+        own = [c for role, _path, c in user_role_scopes(user) if role in RECORD_ROLES]
+        place = places.filter(code=own[0]).first() if len(own) == 1 else None
+    if place is None:
+        return render(request, "voices/voice_record.html", {"places": places[:500], "place": None,
+                                                             "unknown_place": bool(code)})
+    q = request.GET.get("q", "").strip()
+    candidates = record_candidates(place=place, q=q)
+    form = VoiceRecordForm(request.POST or None, request.FILES or None, user=user,
+                           initial={"place": place.pk, "channel": Channel.VISIT})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person, household = data["person"], data["household"]
+        try:
+            voice = voice_submit(
+                by=user, kind=data["kind"], text=data["text"], channel=data["channel"], person=person,
+                speaker_name=data["speaker_name"], household=household, urgent=data["urgent"],
+                photos=data["photos"], on_behalf=True,
+                # A person or household picked gives the exact building; else the place chosen.
+                org=None if person or household else data["place"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except PermissionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("已登记 #%(id)s（%(kind)s）") % {"id": voice.pk,
+                                                                      "kind": voice.get_kind_display()})
+            return redirect("voices:voice_detail", pk=voice.pk)
+    return render(request, "voices/voice_record.html", {
+        "form": form, "place": place, "places": places[:500], "q": q, "candidates": candidates,
+        "picked_person": str(form["person"].value() or ""), "picked_household": str(form["household"].value() or ""),
+        "photos_lost": form.is_bound and bool(request.FILES),
+    })
+
+
+# --- Lists --------------------------------------------------------------------------------------
+
+TABS = [
+    ("all", gettext_lazy("全部")), ("submitted", gettext_lazy("待受理")), ("difficulty", gettext_lazy("难点库")),
+    ("problem", gettext_lazy("问题库")), ("suggestion", gettext_lazy("建议库")), ("results", gettext_lazy("成果库")),
+]
+
+
+@login_required
+def voice_list_view(request):
+    """The four libraries (难点库/问题库/建议库/成果库) and 待受理, with filters, search and sort."""
+    user = request.user
+    _require_viewer(user)
+    org = _org_param(request)
+    tab = _choice(request, "tab", [t for t, _label in TABS]) or "all"
+    filters = {
+        "q": request.GET.get("q", "").strip(),
+        "category": _choice(request, "category", VoiceCategory.objects.values_list("code", flat=True)),
+        "status": _choice(request, "status", VoiceStatus.values),
+        "kind": _choice(request, "kind", VoiceKind.values),
+        "channel": _choice(request, "channel", Channel.values),
+        "urgent": True if request.GET.get("urgent") == "1" else None,
+        "overdue": True if request.GET.get("overdue") == "1" else None,
+        "sort": _choice(request, "sort", ["-submitted", "submitted", "due", "status"]) or "-submitted",
+        "duplicates": request.GET.get("duplicates") == "1",
+    }
+    scoped = dict(filters)
+    if tab == "submitted":
+        scoped["status"] = VoiceStatus.SUBMITTED
+    elif tab == "results":
+        scoped["library"] = RESULTS
+    elif tab != "all":
+        scoped["library"] = tab
+    page, query = _paged(request, voice_list(user=user, org=org, **scoped))
+    base = request.GET.copy()
+    for name in ("tab", "page"):
+        base.pop(name, None)
+    return render(request, "voices/voice_list.html", {
+        "page": page, "query": query, "tab": tab, "filters": filters, "org": org, "orgs": _areas(user),
+        "tabs": TABS, "counts": library_counts(user=user, org=org),
+        "tab_query": base.urlencode(), "categories": VoiceCategory.objects.all(),
+        "statuses": VoiceStatus.choices, "kinds": VoiceKind.choices, "channels": Channel.choices,
+        "can_record": bool(scope_paths(user, RECORD_ROLES)),
+    })
+
+
+@login_required
+def voice_queue_view(request):
+    """A worker's queue on a phone: what they handle and, for community staff, what awaits
+    acceptance. Members who claimed wishes have one too."""
+    user = request.user
+    if not (scope_paths(user, RECORD_ROLES) or _is_member(user) or Voice.objects.filter(handler=user).exists()):
+        raise PermissionDenied
+    page, query = _paged(request, voice_queue(user))
+    return render(request, "voices/voice_queue.html", {"page": page, "query": query})
+
+
+@login_required
+def voices_overdue_view(request):
+    user = request.user
+    _require_viewer(user)
+    org = _org_param(request)
+    filters = {"q": request.GET.get("q", "").strip(), "escalated": request.GET.get("escalated") == "1",
+               "sort": _choice(request, "sort", ["due", "-submitted", "submitted", "status"]) or "due"}
+    page, query = _paged(request, voices_overdue(user, org=org, **filters))
+    rows = [(voice, user.has_perm("voices.handle_voice", voice)) for voice in page]
+    return render(request, "voices/voice_overdue.html", {
+        "page": page, "rows": rows, "query": query, "filters": filters, "org": org, "orgs": _areas(user),
+        "here": request.get_full_path(),
+    })
+
+
+# --- The wish wall ----------------------------------------------------------------------------
+
+@login_required
+def wish_wall_view(request):
+    """Wishes to claim (接单) as cards, then those taken on, with who took them."""
+    user = request.user
+    if not (scope_paths(user, RECORD_ROLES) or _is_member(user)):
+        raise PermissionDenied
+    page, query = _paged(request, wishes_open(user), size=24)
+    cards = []
+    for voice in page:
+        sees = user.has_perm("voices.view_voice", voice)
+        form = (ClaimForm(voice=voice, user=user, prefix="claim") if voice.claimable
+                and user.has_perm("voices.claim_wish", voice) else None)
+        cards.append({"voice": voice, "sees": sees, "form": form,
+                      "text": voice.text if sees else (voice.public_summary or masked_text(voice.text))})
+    return render(request, "voices/wish_wall.html", {"page": page, "query": query, "cards": cards})
+
+
+@login_required
+@require_POST
+def wish_claim_view(request, pk: int):
+    user = request.user
+    voice = get_object_or_404(Voice, pk=pk, kind=VoiceKind.WISH)
+    form = ClaimForm(request.POST, voice=voice, user=user, prefix="claim")
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("voices:wish_wall")
+    try:
+        voice_claim(by=user, voice=voice, unit=form.cleaned_data.get("unit"), note=form.cleaned_data["note"])
+    except VoiceConflict as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("voices:wish_wall")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("voices:wish_wall")
+    except PermissionError:
+        raise PermissionDenied from None
+    messages.success(request, _("接单成功：心愿 #%(id)s 由您办理，办好后请在此页填写办理结果") % {"id": voice.pk})
+    return redirect("voices:voice_detail", pk=voice.pk)
+
+
+# --- An item's page -----------------------------------------------------------------------------
+
+def _action_form(action: str, *, voice: Voice, user, data=None, files=None, candidates=None):
+    extra = {"candidates": candidates} if action == A.MERGE else {}
+    return ACTION_FORMS[action](data, files, voice=voice, user=user, prefix=action, **extra)
+
+
+def _act(action: str, *, user, voice: Voice, data: dict) -> str:
+    """Run the service of ``action`` with the form's data; the message to show when it worked."""
+    note = data.get("note", "")
+    if action == A.ACCEPT:
+        voice_accept(by=user, voice=voice, library=data["library"], category=data["category"], note=note)
+        return _("已受理，归入%(library)s · %(category)s") % {"library": voice.get_library_display(),
+                                                        "category": voice.category.name}
+    if action == A.REJECT:
+        voice_reject(by=user, voice=voice, reason=note)
+        return _("已不予受理")
+    if action == A.CLAIM:
+        voice_claim(by=user, voice=voice, unit=data.get("unit"), note=note)
+        return _("接单成功")
+    if action == A.ASSIGN:
+        voice_assign(by=user, voice=voice, handler=data["handler"], unit=data["unit"], note=note)
+        return _("已交办")
+    if action == A.START:
+        voice_start(by=user, voice=voice, note=note)
+        return _("已开始办理")
+    if action == A.RESOLVE:
+        voice_resolve(by=user, voice=voice, resolution=note, photos=data["photos"])
+        return _("已办结，等待反映人评价")
+    if action == RATE:
+        voice_rate(by=user, voice=voice, rating=data["rating"], note=note)
+        return (_("感谢评价，社区会重新办理") if data["rating"] == Rating.UNSATISFIED else _("感谢您的评价"))
+    if action == A.FOLLOW_UP:
+        voice_follow_up(by=user, voice=voice, rating=data["rating"], note=note)
+        return _("已记录回访结果")
+    if action == A.CLOSE:
+        voice_close(by=user, voice=voice, note=note)
+        return _("已关闭")
+    if action == A.REOPEN:
+        voice_reopen(by=user, voice=voice, note=note)
+        return _("已重新办理")
+    if action == A.ESCALATE:
+        voice_escalate(by=user, voice=voice, note=note)
+        return _("已上报%(org)s督办") % {"org": voice.escalated_to.name}
+    if action == A.CLASSIFY:
+        voice_classify(by=user, voice=voice, library=data["library"], category=data["category"], note=note)
+        return _("分类已保存")
+    if action == A.PUBLISH:
+        voice_publish(by=user, voice=voice, summary=data["summary"])
+        return _("已公开到社区公示栏")
+    if action == A.UNPUBLISH:
+        voice_unpublish(by=user, voice=voice, note=note)
+        return _("已取消公开")
+    if action == A.MERGE:
+        into = Voice.objects.get(pk=data["into"])
+        voice_merge(by=user, voice=voice, into=into, note=note)
+        return _("已合并到 #%(id)s，只计一次") % {"id": into.pk}
+    voice_note(by=user, voice=voice, note=note)
+    return _("备注已添加")
+
+
+@login_required
+def voice_detail_view(request, pk: int):
+    """An item's timeline, and the forms of the actions the account may take on it now. When
+    someone else moved it first (``VoiceConflict``), the page says so and keeps what was typed."""
+    user = request.user
+    voice = _visible_voice(user, pk)
+    posted, conflict = None, ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in ACTION_FORMS:
+            return HttpResponseBadRequest(_("未知的操作"))
+        form = _action_form(action, voice=voice, user=user, data=request.POST, files=request.FILES)
+        if form.is_valid():
+            try:
+                message = _act(action, user=user, voice=voice, data=form.cleaned_data)
+            except VoiceConflict as error:
+                conflict = " ".join(error.messages)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except PermissionError:
+                raise PermissionDenied from None
+            else:
+                messages.success(request, message)
+                return redirect(_next_url(request) or reverse("voices:voice_detail", args=[voice.pk]))
+        posted = (action, form)
+        voice = _visible_voice(user, pk)  # as it is now, after whatever moved it
+    allowed = actions_for(user, voice)
+    candidates = possible_duplicates(voice) if A.MERGE in allowed else []
+    if A.MERGE in allowed and not candidates:
+        allowed.remove(A.MERGE)
+    forms, stale = [], None
+    for action in allowed:
+        if posted and posted[0] == action:
+            forms.append((action, posted[1]))
+        else:
+            forms.append((action, _action_form(action, voice=voice, user=user, candidates=candidates)))
+    if posted and posted[0] not in allowed:
+        stale = posted[1]  # shown with what was typed, so nothing is lost
+    photos = list(voice.photos.all())
+    context = {
+        "voice": voice, "forms": forms, "conflict": conflict, "stale": stale,
+        "conflict_action": posted[0] if posted else "",
+        "events": voice.events.all(),
+        "photos": [p for p in photos if not p.is_evidence], "evidence": [p for p in photos if p.is_evidence],
+        "suggestion": _suggestion(voice) if voice.status == VoiceStatus.SUBMITTED or not voice.category_id else None,
+        "handles": user.has_perm("voices.handle_voice", voice),
+        "duplicates": voice.duplicates.all() if voice.duplicate_of_id is None else [],
+        # Who wrote it down, when staff recorded it for someone else.
+        "recorder": voice.recorded_by.display_name if voice.recorded_by_id and (
+            voice.person_id is None or voice.recorded_by.person_id != voice.person_id) else "",
+    }
+    return render(request, "voices/voice_detail.html", context, status=409 if conflict else 200)
+
+
+@login_required
+def voice_photo_view(request, pk: int, photo_pk: int):
+    """A photo of an item, for those who may see the item; never a public media address."""
+    voice = _visible_voice(request.user, pk)
+    photo = get_object_or_404(VoicePhoto, pk=photo_pk, voice=voice)
+    content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
+    response = FileResponse(photo.image.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"  # a resident's door, a face: not for shared caches
+    return response
+
+
+# --- The public board ---------------------------------------------------------------------------
+
+def voice_board_view(request, community_code: str):
+    """A community's public board (公示栏): the published summaries and how each stands. No login:
+    it may hang on a screen in the community hall; nothing personal reaches it (``board_items``)."""
+    community = get_object_or_404(Org, code=community_code, kind__in=[OrgKind.COMMUNITY, OrgKind.VILLAGE])
+    page, query = _paged(request, board_items(community))
+    return render(request, "voices/board.html", {"community": community, "page": page, "query": query,
+                                                 "counts": board_counts(community)})
+
+
+# --- Category deadlines -------------------------------------------------------------------------
+
+@login_required
+def voice_categories_view(request):
+    """The categories and their deadlines: staff read them, street admins change them."""
+    user = request.user
+    editable = may_edit_categories(user)
+    if not editable:
+        _require_viewer(user)
+    categories = list(VoiceCategory.objects.all())
+    posted_pk, posted_form = None, None
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        category = get_object_or_404(VoiceCategory, pk=request.POST.get("category") or 0)
+        form = CategoryForm(request.POST, prefix=f"c{category.pk}")
+        if form.is_valid():
+            try:
+                voice_category_save(by=user, category=category, deadline_days=form.cleaned_data["deadline_days"],
+                                    name=form.cleaned_data["name"] or None)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except PermissionError:
+                raise PermissionDenied from None
+            else:
+                messages.success(request, _("已保存：%(name)s，办理时限 %(days)d 天") % {
+                    "name": category.name, "days": category.deadline_days})
+                return redirect("voices:voice_categories")
+        posted_pk, posted_form = category.pk, form
+    rows = []
+    for category in categories:
+        if category.pk == posted_pk:
+            form = posted_form
+        elif editable:
+            form = CategoryForm(prefix=f"c{category.pk}",
+                                initial={"name": category.name, "deadline_days": category.deadline_days})
+        else:
+            form = None
+        rows.append((category, form))
+    return render(request, "voices/category_list.html", {"rows": rows, "editable": editable})
