@@ -5,7 +5,9 @@
     python manage.py seed_demo --scale tiny       # a few hundred residents (tests)
 
 The demo street comes with its campaign "感党恩、听党话、跟党走" (eight weeks of sessions,
-attendance, deliveries, materials, reflections and bulletins, see ``tongxin.core.demo.campaign``);
+attendance, deliveries, materials, reflections and bulletins, see ``tongxin.core.demo.campaign``)
+and its voices and follow-through (visits, voices, wishes, projects, the problem list, good deeds:
+``tongxin.core.demo.voices``);
 the district adds a district-wide campaign with about ten million check-ins, for benchmarks.
 
 Running it again adds nothing: a street whose code exists is skipped, and so is a campaign that
@@ -27,6 +29,7 @@ from tongxin.core.demo.campaign.street import demo_campaign, seed_campaign
 from tongxin.core.demo.district import analyze_people_tables, build_district
 from tongxin.core.demo.logins import DEMO_USERNAMES
 from tongxin.core.demo.street import DEMO_STREET_CODE, StreetBuilder, demo_street_spec, ensure_city_and_district
+from tongxin.core.demo.voices import demo_has_voices, seed_voices
 from tongxin.orgs.models import Org
 
 
@@ -72,6 +75,13 @@ class Command(BaseCommand):
                     f"用时 {done.seconds:.1f} 秒")
             elif street is not None:
                 say("演示活动已存在，不再重复载入。")
+            campaign = demo_campaign(street) if street is not None else None
+            if campaign is not None and not demo_has_voices(street):
+                say(f"载入群众心声与办理（{street.name}：走访、心声、心愿、民生实事、问题清单、好事实事）……")
+                heard = seed_voices(street, campaign)
+                say(f"  走访 {heard.visits:,} 户次，心声 {heard.voices:,} 条（逾期上报 {heard.escalated:,} 条），"
+                    f"民生实事 {heard.projects} 项，问题清单 {heard.rectifications} 项，好事实事 {heard.deeds} 件，"
+                    f"用时 {heard.seconds:.1f} 秒")
             if scale == "district":
                 say("载入全区“感党恩、听党话、跟党走”活动记录（学习活动、约一千万人次签到、送学）……")
                 seed_district_activity(district, log=say, jobs=jobs)
