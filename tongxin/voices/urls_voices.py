@@ -3,7 +3,7 @@ page, the wish wall, the overdue list, the public board, category deadlines."""
 
 from django.urls import path
 
-from .views import voices
+from .views import voice_detail, voices
 
 urlpatterns = [
     path("", voices.voice_list_view, name="voice_list"),
@@ -16,7 +16,7 @@ urlpatterns = [
     path("wishes/<int:pk>/claim/", voices.wish_claim_view, name="wish_claim"),
     path("board/<str:community_code>/", voices.voice_board_view, name="voice_board"),
     path("categories/", voices.voice_categories_view, name="voice_categories"),
-    path("<int:pk>/", voices.voice_detail_view, name="voice_detail"),
+    path("<int:pk>/", voice_detail.voice_detail_view, name="voice_detail"),
     path("<int:pk>/sent/", voices.voice_sent_view, name="voice_sent"),
-    path("<int:pk>/photos/<int:photo_pk>/", voices.voice_photo_view, name="voice_photo"),
+    path("<int:pk>/photos/<int:photo_pk>/", voice_detail.voice_photo_view, name="voice_photo"),
 ]

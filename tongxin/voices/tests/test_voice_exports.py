@@ -195,3 +195,16 @@ def test_a_rate_without_denominator_is_a_dash_in_the_workbook(client, street):
     response = as_role(client, street, "community_worker").get(reverse("voices:figures_export"))
     figures = {row[1]: row for row in workbook(response)["统计"].iter_rows(min_row=2, values_only=True)}
     assert figures["响应率"][2] == "—" and figures["响应率"][3] == "0 / 0"
+
+
+@pytest.mark.parametrize(("page", "export"), [
+    ("voice_list", "voice_export"), ("visit_list", "visit_export"), ("project_list", "project_export"),
+    ("rectification_list", "rectification_export"), ("deed_list", "deed_export"),
+])
+def test_each_list_links_to_its_export_with_its_filters(client, world, page, export):
+    client = as_role(client, world.s, "community_worker")
+    html = client.get(reverse(f"voices:{page}"), {"q": "楼"}).content.decode()
+    link = re.search(r'href="(%s\?[^"]*)"' % re.escape(reverse(f"voices:{export}")), html)
+    assert link is not None, f"{page} has no link to {export}"
+    assert "q=%E6%A5%BC" in link.group(1)  # the list's own filters go with it
+    workbook(client.get(link.group(1).replace("&amp;", "&")))

@@ -1,19 +1,15 @@
 """Pages of voices: a resident's intake and their own items, staff intake on someone's behalf,
-the libraries, a worker's queue, an item's page (its history and the actions open to the account
-now), photos behind a permission check, the wish wall, the overdue list, a community's public
-board, and the deadlines of the categories."""
+the libraries, a worker's queue, the wish wall, the overdue list, a community's public board, and
+the deadlines of the categories. An item's own page is ``voice_detail``."""
 
 from __future__ import annotations
-
-import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,18 +26,16 @@ from ..forms.voices import (
     ClaimForm,
     VoiceRecordForm,
     VoiceSubmitForm,
-    actions_for,
     add_service_errors,
     record_places,
 )
-from ..models import Channel, Rating, Voice, VoiceAction, VoiceCategory, VoiceKind, VoicePhoto, VoiceStatus
+from ..models import Channel, Voice, VoiceAction, VoiceCategory, VoiceKind, VoiceStatus
 from ..permissions import RECORD_ROLES, VIEW_ROLES
 from ..selectors.lists import (
     RESULTS,
     board_counts,
     board_items,
     library_counts,
-    possible_duplicates,
     record_candidates,
     voice_list,
     voice_queue,
@@ -50,25 +44,9 @@ from ..selectors.lists import (
     wishes_open,
 )
 from ..services.categories import may_edit_categories, voice_category_save
-from ..services.escalation import voice_escalate
 from ..services.intake import voice_submit
-from ..services.publishing import PERSONAL_PATTERNS, voice_publish, voice_unpublish
-from ..services.workflow import (
-    VoiceConflict,
-    voice_accept,
-    voice_assign,
-    voice_claim,
-    voice_classify,
-    voice_close,
-    voice_follow_up,
-    voice_merge,
-    voice_note,
-    voice_rate,
-    voice_reject,
-    voice_reopen,
-    voice_resolve,
-    voice_start,
-)
+from ..services.publishing import PERSONAL_PATTERNS
+from ..services.workflow import VoiceConflict, voice_claim
 from ..text import suggest
 
 A = VoiceAction
@@ -357,132 +335,6 @@ def wish_claim_view(request, pk: int):
         raise PermissionDenied from None
     messages.success(request, _("接单成功：心愿 #%(id)s 由您办理，办好后请在此页填写办理结果") % {"id": voice.pk})
     return redirect("voices:voice_detail", pk=voice.pk)
-
-
-# --- An item's page -----------------------------------------------------------------------------
-
-def _action_form(action: str, *, voice: Voice, user, data=None, files=None, candidates=None):
-    extra = {"candidates": candidates} if action == A.MERGE else {}
-    return ACTION_FORMS[action](data, files, voice=voice, user=user, prefix=action, **extra)
-
-
-def _act(action: str, *, user, voice: Voice, data: dict) -> str:
-    """Run the service of ``action`` with the form's data; the message to show when it worked."""
-    note = data.get("note", "")
-    if action == A.ACCEPT:
-        voice_accept(by=user, voice=voice, library=data["library"], category=data["category"], note=note)
-        return _("已受理，归入%(library)s · %(category)s") % {"library": voice.get_library_display(),
-                                                        "category": voice.category.name}
-    if action == A.REJECT:
-        voice_reject(by=user, voice=voice, reason=note)
-        return _("已不予受理")
-    if action == A.CLAIM:
-        voice_claim(by=user, voice=voice, unit=data.get("unit"), note=note)
-        return _("接单成功")
-    if action == A.ASSIGN:
-        voice_assign(by=user, voice=voice, handler=data["handler"], unit=data["unit"], note=note)
-        return _("已交办")
-    if action == A.START:
-        voice_start(by=user, voice=voice, note=note)
-        return _("已开始办理")
-    if action == A.RESOLVE:
-        voice_resolve(by=user, voice=voice, resolution=note, photos=data["photos"])
-        return _("已办结，等待反映人评价")
-    if action == RATE:
-        voice_rate(by=user, voice=voice, rating=data["rating"], note=note)
-        return (_("感谢评价，社区会重新办理") if data["rating"] == Rating.UNSATISFIED else _("感谢您的评价"))
-    if action == A.FOLLOW_UP:
-        voice_follow_up(by=user, voice=voice, rating=data["rating"], note=note)
-        return _("已记录回访结果")
-    if action == A.CLOSE:
-        voice_close(by=user, voice=voice, note=note)
-        return _("已关闭")
-    if action == A.REOPEN:
-        voice_reopen(by=user, voice=voice, note=note)
-        return _("已重新办理")
-    if action == A.ESCALATE:
-        voice_escalate(by=user, voice=voice, note=note)
-        return _("已上报%(org)s督办") % {"org": voice.escalated_to.name}
-    if action == A.CLASSIFY:
-        voice_classify(by=user, voice=voice, library=data["library"], category=data["category"], note=note)
-        return _("分类已保存")
-    if action == A.PUBLISH:
-        voice_publish(by=user, voice=voice, summary=data["summary"])
-        return _("已公开到社区公示栏")
-    if action == A.UNPUBLISH:
-        voice_unpublish(by=user, voice=voice, note=note)
-        return _("已取消公开")
-    if action == A.MERGE:
-        into = Voice.objects.get(pk=data["into"])
-        voice_merge(by=user, voice=voice, into=into, note=note)
-        return _("已合并到 #%(id)s，只计一次") % {"id": into.pk}
-    voice_note(by=user, voice=voice, note=note)
-    return _("备注已添加")
-
-
-@login_required
-def voice_detail_view(request, pk: int):
-    """An item's timeline, and the forms of the actions the account may take on it now. When
-    someone else moved it first (``VoiceConflict``), the page says so and keeps what was typed."""
-    user = request.user
-    voice = _visible_voice(user, pk)
-    posted, conflict = None, ""
-    if request.method == "POST":
-        action = request.POST.get("action", "")
-        if action not in ACTION_FORMS:
-            return HttpResponseBadRequest(_("未知的操作"))
-        form = _action_form(action, voice=voice, user=user, data=request.POST, files=request.FILES)
-        if form.is_valid():
-            try:
-                message = _act(action, user=user, voice=voice, data=form.cleaned_data)
-            except VoiceConflict as error:
-                conflict = " ".join(error.messages)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            except PermissionError:
-                raise PermissionDenied from None
-            else:
-                messages.success(request, message)
-                return redirect(_next_url(request) or reverse("voices:voice_detail", args=[voice.pk]))
-        posted = (action, form)
-        voice = _visible_voice(user, pk)  # as it is now, after whatever moved it
-    allowed = actions_for(user, voice)
-    candidates = possible_duplicates(voice) if A.MERGE in allowed else []
-    if A.MERGE in allowed and not candidates:
-        allowed.remove(A.MERGE)
-    forms, stale = [], None
-    for action in allowed:
-        if posted and posted[0] == action:
-            forms.append((action, posted[1]))
-        else:
-            forms.append((action, _action_form(action, voice=voice, user=user, candidates=candidates)))
-    if posted and posted[0] not in allowed:
-        stale = posted[1]  # shown with what was typed, so nothing is lost
-    photos = list(voice.photos.all())
-    context = {
-        "voice": voice, "forms": forms, "conflict": conflict, "stale": stale,
-        "conflict_action": posted[0] if posted else "",
-        "events": voice.events.all(),
-        "photos": [p for p in photos if not p.is_evidence], "evidence": [p for p in photos if p.is_evidence],
-        "suggestion": _suggestion(voice) if voice.status == VoiceStatus.SUBMITTED or not voice.category_id else None,
-        "handles": user.has_perm("voices.handle_voice", voice),
-        "duplicates": voice.duplicates.all() if voice.duplicate_of_id is None else [],
-        # Who wrote it down, when staff recorded it for someone else.
-        "recorder": voice.recorded_by.display_name if voice.recorded_by_id and (
-            voice.person_id is None or voice.recorded_by.person_id != voice.person_id) else "",
-    }
-    return render(request, "voices/voice_detail.html", context, status=409 if conflict else 200)
-
-
-@login_required
-def voice_photo_view(request, pk: int, photo_pk: int):
-    """A photo of an item, for those who may see the item; never a public media address."""
-    voice = _visible_voice(request.user, pk)
-    photo = get_object_or_404(VoicePhoto, pk=photo_pk, voice=voice)
-    content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
-    response = FileResponse(photo.image.open("rb"), content_type=content_type)
-    response["Cache-Control"] = "private, no-store"  # a resident's door, a face: not for shared caches
-    return response
 
 
 # --- The public board ---------------------------------------------------------------------------
