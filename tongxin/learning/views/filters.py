@@ -65,8 +65,9 @@ def sort_param(request, sorts: dict, default: str) -> str:
     return sort if sort in sorts else default
 
 
-def paged(request, qs):
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+def paged(request, qs, size: int = PAGE_SIZE):
+    """The page of ``?page=`` and the query without it (for the page links)."""
+    page = Paginator(qs, size).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()

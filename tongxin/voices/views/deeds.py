@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.accounts.selectors import scope_paths
 from tongxin.learning.services.materials import mask_personal_numbers
+from tongxin.learning.views.filters import date_param, org_param, paged, sort_param
 from tongxin.people.models import Person
 
 from ..forms.visits import DeedForm
@@ -21,7 +22,7 @@ from ..models import DeedKind
 from ..permissions import HANDLE_ROLES, VIEW_ROLES
 from ..selectors.deeds import DEED_SORTS, deed_counts, deed_list, deed_people
 from ..services.deeds import good_deed_record, may_record_deed
-from .visits import campaigns_seen_by, date_param, list_period, org_param, orgs_for_filter, paged, sort_param
+from .visits import FIGURES, campaigns_seen_by, list_period, orgs_for_filter
 
 
 @login_required
@@ -31,7 +32,7 @@ def deed_list_view(request):
     is_staff = bool(scope_paths(user, VIEW_ROLES))
     if not (is_staff or user.person_id):
         raise PermissionDenied
-    org = org_param(request)
+    org = org_param(request, FIGURES)
     campaign, period = list_period(request)
     kind = request.GET.get("kind", "")
     filters = {

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.accounts.selectors import scope_paths
 from tongxin.learning.services.exports import filename_part
-from tongxin.learning.views.filters import xlsx_response
+from tongxin.learning.views.filters import org_param, xlsx_response
 from tongxin.orgs.models import Org
 
 from ..models import (
@@ -45,7 +45,7 @@ from ..services.exports import (
     voices_export_workbook,
 )
 from .figures import figures_params
-from .visits import campaign_param, list_period, org_param
+from .visits import FIGURES, campaign_param, list_period
 
 # The voice list's tabs (``views.voices.TABS``): all, awaiting acceptance, a library, the results.
 VOICE_TABS = ("all", "submitted", "difficulty", "problem", "suggestion", RESULTS)
@@ -77,7 +77,7 @@ def _download(out, title: str, org: Org | None):
 def voice_export_view(request):
     """The voice list (``voices:voice_list``) under its tab and filters."""
     _staff(request)
-    org = org_param(request)
+    org = org_param(request, FIGURES)
     tab = _choice(request, "tab", VOICE_TABS) or "all"
     filters = {
         "q": request.GET.get("q", "").strip(),
@@ -104,7 +104,7 @@ def voice_export_view(request):
 def visit_export_view(request):
     """The visit log (``voices:visit_list``) under its period and filters."""
     _staff(request)
-    org = org_param(request)
+    org = org_param(request, FIGURES)
     campaign, period = list_period(request)
     try:
         visitor = int(request.GET.get("visitor", ""))
@@ -127,7 +127,7 @@ def visit_export_view(request):
 def project_export_view(request):
     """Livelihood projects (``voices:project_list``) with their progress, under the list's filters."""
     _staff(request)
-    org = org_param(request)
+    org = org_param(request, FIGURES)
     campaign = campaign_param(request)
     filters = {
         "q": request.GET.get("q", "").strip(),
@@ -147,7 +147,7 @@ def project_export_view(request):
 def rectification_export_view(request):
     """The problem list (``voices:rectification_list``) with each item's phases, under the list's filters."""
     _staff(request)
-    org = org_param(request)
+    org = org_param(request, FIGURES)
     campaign = campaign_param(request)
     filters = {
         "q": request.GET.get("q", "").strip(),
@@ -168,7 +168,7 @@ def rectification_export_view(request):
 def deed_export_view(request):
     """Good deeds (``voices:deed_list``) under the list's period and filters."""
     _staff(request)
-    org = org_param(request)
+    org = org_param(request, FIGURES)
     campaign, period = list_period(request)
     filters = {
         "q": request.GET.get("q", "").strip(),

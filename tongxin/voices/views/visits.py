@@ -9,15 +9,12 @@ roles are not for is 403.
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -25,6 +22,7 @@ from tongxin.accounts.selectors import scope_filter, scope_paths, user_role_scop
 from tongxin.campaigns.models import Campaign
 from tongxin.campaigns.selectors import campaign_get_visible, campaign_visible_q
 from tongxin.learning.services.materials import mask_personal_numbers
+from tongxin.learning.views.filters import date_param, org_param, paged, sort_param
 from tongxin.orgs.models import Org, OrgKind
 from tongxin.orgs.selectors import org_ancestors
 
@@ -62,34 +60,12 @@ AREA_KINDS = [OrgKind.DISTRICT, OrgKind.STREET, OrgKind.TOWNSHIP, OrgKind.COMMUN
 
 # --- What the list pages share (the deed pages use them too) ----------------------------------
 
-def paged(request, qs, size: int = PAGE_SIZE):
-    page = Paginator(qs, size).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
 
 
-def date_param(request, name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.GET.get(name, "").strip())
-    except ValueError:
-        return None
 
 
-def sort_param(request, sorts: dict, default: str) -> str:
-    sort = request.GET.get("sort", default)
-    return sort if sort in sorts else default
 
 
-def org_param(request, permission: str = FIGURES) -> Org | None:
-    """The org of ``?org=CODE``, if the account holds ``permission`` on it."""
-    code = request.GET.get("org", "").strip()
-    if not code:
-        return None
-    org = get_object_or_404(Org, code=code)
-    if not request.user.has_perm(permission, org):
-        raise PermissionDenied
-    return org
 
 
 def campaign_param(request) -> Campaign | None:
@@ -186,7 +162,7 @@ def visit_record_view(request):
 def visit_list_view(request):
     user = request.user
     _require(user, VIEW_ROLES)
-    org = org_param(request)
+    org = org_param(request, FIGURES)
     campaign, period = list_period(request)
     reason = request.GET.get("reason", "")
     try:
@@ -248,7 +224,7 @@ def _default_org(user) -> Org | None:
 def visit_coverage_view(request):
     user = request.user
     _require(user, VIEW_ROLES)
-    org = org_param(request) or _default_org(user)
+    org = org_param(request, FIGURES) or _default_org(user)
     if org is None or not user.has_perm(FIGURES, org):
         raise PermissionDenied
     campaign, campaigns = _coverage_campaign(request, user)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tongxin.accounts.selectors import scope_filter, scope_paths, user_role_scopes
+from tongxin.learning.views.filters import org_param, paged
 from tongxin.orgs.models import Org, OrgKind
 from tongxin.people.models import Person
 
@@ -67,11 +67,6 @@ def _own_person(request) -> Person:
     return request.user.person
 
 
-def _paged(request, qs, size: int = PAGE_SIZE):
-    page = Paginator(qs, size).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
 
 
 def _require_viewer(user) -> None:
@@ -80,14 +75,6 @@ def _require_viewer(user) -> None:
         raise PermissionDenied
 
 
-def _org_param(request) -> Org | None:
-    code = request.GET.get("org", "").strip()
-    if not code:
-        return None
-    org = get_object_or_404(Org, code=code)
-    if not request.user.has_perm("voices.view_figures", org):
-        raise PermissionDenied
-    return org
 
 
 def _areas(user) -> list[Org]:
@@ -170,7 +157,7 @@ def voice_sent_view(request, pk: int):
 @login_required
 def my_voices_view(request):
     person = _own_person(request)
-    page, query = _paged(request, voices_of_person(person), size=20)
+    page, query = paged(request, voices_of_person(person), size=20)
     rate_forms = {voice.pk: ACTION_FORMS[RATE](voice=voice, user=request.user, prefix=RATE)
                   for voice in page if voice.status == VoiceStatus.RESOLVED and voice.duplicate_of_id is None}
     items = [(voice, rate_forms.get(voice.pk)) for voice in page]
@@ -236,7 +223,7 @@ def voice_list_view(request):
     """The four libraries (难点库/问题库/建议库/成果库) and 待受理, with filters, search and sort."""
     user = request.user
     _require_viewer(user)
-    org = _org_param(request)
+    org = org_param(request, "voices.view_figures")
     tab = _choice(request, "tab", [t for t, _label in TABS]) or "all"
     filters = {
         "q": request.GET.get("q", "").strip(),
@@ -256,7 +243,7 @@ def voice_list_view(request):
         scoped["library"] = RESULTS
     elif tab != "all":
         scoped["library"] = tab
-    page, query = _paged(request, voice_list(user=user, org=org, **scoped))
+    page, query = paged(request, voice_list(user=user, org=org, **scoped))
     base = request.GET.copy()
     for name in ("tab", "page"):
         base.pop(name, None)
@@ -276,7 +263,7 @@ def voice_queue_view(request):
     user = request.user
     if not (scope_paths(user, RECORD_ROLES) or _is_member(user) or Voice.objects.filter(handler=user).exists()):
         raise PermissionDenied
-    page, query = _paged(request, voice_queue(user))
+    page, query = paged(request, voice_queue(user))
     return render(request, "voices/voice_queue.html", {"page": page, "query": query})
 
 
@@ -284,10 +271,10 @@ def voice_queue_view(request):
 def voices_overdue_view(request):
     user = request.user
     _require_viewer(user)
-    org = _org_param(request)
+    org = org_param(request, "voices.view_figures")
     filters = {"q": request.GET.get("q", "").strip(), "escalated": request.GET.get("escalated") == "1",
                "sort": _choice(request, "sort", ["due", "-submitted", "submitted", "status"]) or "due"}
-    page, query = _paged(request, voices_overdue(user, org=org, **filters))
+    page, query = paged(request, voices_overdue(user, org=org, **filters))
     rows = [(voice, user.has_perm("voices.handle_voice", voice)) for voice in page]
     return render(request, "voices/voice_overdue.html", {
         "page": page, "rows": rows, "query": query, "filters": filters, "org": org, "orgs": _areas(user),
@@ -303,7 +290,7 @@ def wish_wall_view(request):
     user = request.user
     if not (scope_paths(user, RECORD_ROLES) or _is_member(user)):
         raise PermissionDenied
-    page, query = _paged(request, wishes_open(user), size=24)
+    page, query = paged(request, wishes_open(user), size=24)
     cards = []
     for voice in page:
         sees = user.has_perm("voices.view_voice", voice)
@@ -343,7 +330,7 @@ def voice_board_view(request, community_code: str):
     """A community's public board (公示栏): the published summaries and how each stands. No login:
     it may hang on a screen in the community hall; nothing personal reaches it (``board_items``)."""
     community = get_object_or_404(Org, code=community_code, kind__in=[OrgKind.COMMUNITY, OrgKind.VILLAGE])
-    page, query = _paged(request, board_items(community))
+    page, query = paged(request, board_items(community))
     return render(request, "voices/board.html", {"community": community, "page": page, "query": query,
                                                  "counts": board_counts(community)})
 
