@@ -96,6 +96,7 @@ def test_a_filter_value_that_does_not_exist_is_400_in_chinese(world):
 def test_an_unknown_org_is_404_and_no_login_is_401(world):
     assert as_role(world.s, "community_worker").get(URL, {"org": "NOPE"}).status_code == 404
     assert Client().get(URL).status_code == 401
+    assert Client().get(URL).json()["detail"] == "请先登录或提供有效的接口令牌"
 
 
 def test_a_bearer_token_works(world):
@@ -356,3 +357,13 @@ def test_choices_in_the_answers_are_the_english_values(world):
     data = as_role(world.s, "community_worker").get(f"{URL}/{world.voices[2].pk}").json()
     assert data["channel"] in Channel.values and data["status"] in VoiceStatus.values
     assert data["library"] in Library.values and data["kind"] in VoiceKind.values
+
+
+def test_a_body_the_schema_cannot_read_is_422_in_chinese(street):
+    response = as_role(street, "resident").post(URL, {"kind": "wish", "text": "希望组织义诊", "urgent": "很急"},
+                                                content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["detail"] == "请求内容格式不正确：urgent"
+    assert response.json()["errors"] == {"urgent": ["格式不正确"]}
+    response = as_role(street, "resident").post(URL, "{not json", content_type="application/json")
+    assert response.status_code == 400 and response.json()["detail"] == "请求内容不是有效的 JSON"
