@@ -41,7 +41,6 @@ from tongxin.voices.models import (
     Visit,
     VisitReason,
     Voice,
-    VoiceCategory,
     VoiceEvent,
     VoiceKind,
 )
@@ -116,7 +115,6 @@ class _VoicesBuilder:
         self.rng = random.Random(SEED + zlib.crc32(street.code.encode()))
         self.sp: StreetPeople = read_street(street, self.today)
         self.first_day = max(campaign.starts_on, self.today - timedelta(weeks=8))
-        self.categories = {c.code: c for c in VoiceCategory.objects.all()}
         self.texts = defaultdict(list)
         for item in labelled_voices():
             self.texts[item.kind].append(item)
