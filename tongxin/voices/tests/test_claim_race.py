@@ -45,8 +45,7 @@ def _claimers(street, extra: int) -> list:
 
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_claims_one_wins(street):
-    # A transactional test database is emptied between tests, data migrations included.
-    category, _created = VoiceCategory.objects.get_or_create(code="elderly_care", defaults={"name": "养老"})
+    category = VoiceCategory.objects.get(code="elderly_care")  # put back by the root conftest
     wish = voice_submit(by=street.accounts["resident"], kind=VoiceKind.WISH, text=WISH)
     voice_accept(by=street.accounts["community_worker"], voice=wish, library="difficulty", category=category)
     claimers = _claimers(street, extra=3)
