@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "tongxin.campaigns",
     "tongxin.learning",
     "tongxin.voices",
+    "tongxin.points",
 ]
 
 MIDDLEWARE = [

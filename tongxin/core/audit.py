@@ -146,6 +146,13 @@ class AuditAction(models.TextChoices):
     """A good deed was recorded: "党员办好一件实事" or "居民办好一件小事"."""
     VOICES_EXPORTED = "voices_exported", _("导出群众心声")
     """A list of voices (or of visits, projects, the problem list) was exported to Excel."""
+    # points
+    POINTS_AWARDED = "points_awarded", _("获得积分")
+    """Points were awarded for an action by its earning rule (within its caps)."""
+    POINTS_SPENT = "points_spent", _("使用积分")
+    """Points were spent, for a redemption."""
+    POINTS_REVERSED = "points_reversed", _("积分冲正")
+    """An entry of the ledger was undone by a reversing row: a refund or a correction."""
 
 
 def _describe(obj: models.Model | None) -> tuple[str, str, str]:
