@@ -153,6 +153,14 @@ class AuditAction(models.TextChoices):
     """Points were spent, for a redemption."""
     POINTS_REVERSED = "points_reversed", _("积分冲正")
     """An entry of the ledger was undone by a reversing row: a refund or a correction."""
+    REDEMPTION_CREATED = "redemption_created", _("积分兑换")
+    """A resident redeemed points for a reward: the spend entry, the stock taken, a pickup code."""
+    REDEMPTION_VERIFIED = "redemption_verified", _("核销兑换码")
+    """Staff at the counter verified a pickup code and handed the reward over."""
+    REDEMPTION_CANCELLED = "redemption_cancelled", _("取消兑换")
+    """A pending redemption was cancelled: points refunded, stock back."""
+    REDEMPTION_EXPIRED = "redemption_expired", _("兑换过期")
+    """A pending redemption passed its validity: points refunded, stock back (the daily job)."""
 
 
 def _describe(obj: models.Model | None) -> tuple[str, str, str]:
