@@ -198,6 +198,19 @@ def points_reverse(*, by, entry: PointsEntry, reason: str, kind: str = EntryKind
     return reversal
 
 
+CHECKIN = "daily_checkin"
+
+
+def points_checkin(*, by, person: Person) -> Award:
+    """The daily check-in (打卡): the points of the ``daily_checkin`` rule, once a day (the key
+    is the person and the local date, so a second tap the same day finds the first)."""
+    if by is not None and getattr(by, "person_id", None) != person.pk:
+        raise PermissionError(_("只能为本人打卡"))
+    day = timezone.localdate()
+    return points_award(by=by, person=person, action=CHECKIN, key=f"{CHECKIN}:{person.pk}:{day.isoformat()}",
+                        reason=_("每日打卡"))
+
+
 def balance_of(person: Person) -> int:
     account = PointsAccount.objects.filter(person=person).values_list("balance", flat=True).first()
     return account or 0
