@@ -161,6 +161,17 @@ class AuditAction(models.TextChoices):
     """A pending redemption was cancelled: points refunded, stock back."""
     REDEMPTION_EXPIRED = "redemption_expired", _("兑换过期")
     """A pending redemption passed its validity: points refunded, stock back (the daily job)."""
+    REWARD_CREATED = "reward_created", _("新增兑换商品")
+    """Staff put a reward (goods or a service discount) in their community's catalogue."""
+    REWARD_UPDATED = "reward_updated", _("修改兑换商品")
+    """A reward's name, cost, limits or description changed, or it was taken off or put back on sale;
+    ``changes`` holds old and new."""
+    REWARD_RESTOCKED = "reward_restocked", _("兑换商品入库")
+    """Items of a reward were added to its stock; ``changes`` holds the stock before and after."""
+    EARNING_RULE_SAVED = "earning_rule_saved", _("保存积分规则")
+    """An earning rule (points per action, daily and period caps, active) was created or changed."""
+    POINTS_STATEMENT_EXPORTED = "points_statement_exported", _("导出积分台账")
+    """A community's points statement (entries and redemptions of a period) was exported to Excel."""
 
 
 def _describe(obj: models.Model | None) -> tuple[str, str, str]:

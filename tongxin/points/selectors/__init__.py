@@ -1,0 +1,1 @@
+"""Reads of points: ``pages`` for the points pages (and ``figures`` for the reports)."""
