@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from tongxin.core.audit import AuditAction, audit_record
 from tongxin.orgs.models import Org
 from tongxin.people.models import Person, StudyPair
+from tongxin.points.actions import PointsAction
+from tongxin.points.services.ledger import points_award
 
 from ..models import Delivery, DeliveryKind, Material, MaterialKind, way_bit
 from ..selectors.coverage import scope_holds
@@ -128,6 +130,9 @@ def delivery_record(*, by, person: Person, kind: str, campaign=None, delivered_b
         "delivered_by": delivered_by.pk if delivered_by else None, "material": material.pk if material else None,
         "distribution": distribution.pk if distribution else None,
     })
+    if kind == DeliveryKind.HOME:  # study brought home earns the person reached; online, books, mp3 do not
+        points_award(by=by, person=person, action=PointsAction.HOME_DELIVERY, key=f"delivery:{delivery.pk}",
+                     source=delivery, reason=_("接受送学上门"), campaign=campaign, at=when)
     return delivery
 
 

@@ -26,6 +26,8 @@ from django.utils.translation import gettext_lazy
 from tongxin.core.audit import AuditAction, audit_record
 from tongxin.orgs.models import Org, OrgKind
 from tongxin.people.models import Person
+from tongxin.points.actions import PointsAction
+from tongxin.points.services.ledger import points_award
 
 from ..models import Attendance, Reflection, ReflectionStatus, Session
 from .materials import actor_or_none
@@ -138,6 +140,9 @@ def reflection_submit(*, by, title: str, text: str, campaign=None, session: Sess
         "person": person.pk, "campaign": campaign.slug if campaign else None,
         "session": session.pk if session else None, "chars": len(text),
     })
+    # Points for writing (capped per day and week); a resubmission after a return earns nothing more.
+    points_award(by=by, person=person, action=PointsAction.REFLECTION_SUBMITTED, key=f"reflection:{reflection.pk}",
+                 source=reflection, reason=_("提交学习心得"), campaign=campaign)
     return reflection
 
 
@@ -197,6 +202,10 @@ def reflection_review(*, by, reflection: Reflection, decision: str, note: str = 
         "decision": decision, "status": [before["status"], locked.status],
         "is_excellent": [before["is_excellent"], locked.is_excellent], "note": note,
     })
+    if decision == ReviewDecision.EXCELLENT:  # once per reflection: unselected and selected again earns no more
+        points_award(by=by, person=locked.person, action=PointsAction.REFLECTION_EXCELLENT,
+                     key=f"reflection_excellent:{locked.pk}", source=locked, reason=_("心得评为优质"),
+                     campaign=locked.campaign)
     _refresh(reflection, locked)
     return reflection
 

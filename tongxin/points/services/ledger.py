@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,7 +70,7 @@ def _source(source) -> tuple[str, str]:
 
 
 def _write(*, account: PointsAccount, amount: int, kind: str, action: str, reason: str, source, by, key: str,
-           reverses: PointsEntry | None = None) -> PointsEntry:
+           reverses: PointsEntry | None = None, at: datetime | None = None) -> PointsEntry:
     if account.balance + amount < 0:
         raise NotEnoughPoints(_("积分不足：需要 %(need)d 分，当前余额 %(have)d 分") % {
             "need": -amount, "have": account.balance})
@@ -78,7 +78,7 @@ def _write(*, account: PointsAccount, amount: int, kind: str, action: str, reaso
     entry = PointsEntry.objects.create(
         account=account, person_id=account.person_id, org_id=account.org_id, org_path=account.org_path,
         amount=amount, kind=kind, action=action, reason=(reason or "")[:REASON_MAX], source_type=source_type,
-        source_id=source_id, reverses=reverses, by=by if getattr(by, "pk", None) else None, at=timezone.now(),
+        source_id=source_id, reverses=reverses, by=by if getattr(by, "pk", None) else None, at=at or timezone.now(),
         key=key)
     account.balance += amount
     if kind == EntryKind.EARN:
@@ -113,44 +113,58 @@ def _period_start(rule: EarningRule, now: datetime, campaign=None) -> datetime |
     return None
 
 
-def _earned_since(account: PointsAccount, action: str, since: datetime) -> int:
-    return (PointsEntry.objects.filter(account=account, action=action, kind=EntryKind.EARN, at__gte=since)
-            .aggregate(total=Sum("amount"))["total"] or 0)
+def _earned_since(account: PointsAccount, action: str, day: datetime | None,
+                  period: datetime | None) -> tuple[int, int]:
+    """Points of ``action`` earned since the start of the day and of the period (either may be
+    ``None``: not capped), in one query: the award holds the account lock while it reads."""
+    if day is None and period is None:
+        return 0, 0
+    since = min(t for t in (day, period) if t is not None)
+    totals = (PointsEntry.objects.filter(account=account, action=action, kind=EntryKind.EARN, at__gte=since)
+              .aggregate(day=Sum("amount", filter=Q(at__gte=day or since)),
+                         period=Sum("amount", filter=Q(at__gte=period or since))))
+    return totals["day"] or 0, totals["period"] or 0
 
 
 @transaction.atomic
 def points_award(*, by, person: Person, action: str, key: str, source=None, reason: str = "",
-                 campaign=None) -> Award:
+                 campaign=None, at: datetime | None = None) -> Award:
     """Award the points of ``action`` to ``person`` by the rule nearest above their place, within
     its caps (an award that would pass a cap gets what is left under it). ``key`` names the event
     (e.g. ``attendance:123``): the same key awards once. No rule, an inactive person, or a cap
-    reached: nothing is written."""
+    reached: nothing is written. ``at`` dates an award of the past (the demo's eight weeks, a
+    paper register entered late): its caps are those of that day and period, so backfill in
+    date order."""
     existing = PointsEntry.objects.filter(key=key).first()
     if existing is not None:
         return Award(existing)
+    if not person.is_active:
+        return Award(None)
     rule = rule_for(person, action)
-    if rule is None or not person.is_active:
+    if rule is None:
         return Award(None)
     account = _account(person)
     existing = PointsEntry.objects.filter(key=key).first()  # a parallel retry that got the lock first
     if existing is not None:
         return Award(existing)
     amount, capped = rule.points, ""
-    now = timezone.now()
-    if rule.daily_cap is not None:
-        today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-        left = rule.daily_cap - _earned_since(account, action, today)
+    now = at or timezone.now()
+    today = (timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+             if rule.daily_cap is not None else None)
+    start = _period_start(rule, now, campaign) if rule.period_cap is not None else None
+    earned_today, earned_period = _earned_since(account, action, today, start)
+    if today is not None:
+        left = rule.daily_cap - earned_today
         if left < amount:
             amount, capped = max(left, 0), "daily"
-    start = _period_start(rule, now, campaign) if rule.period_cap is not None else None
     if start is not None:
-        left = rule.period_cap - _earned_since(account, action, start)
+        left = rule.period_cap - earned_period
         if left < amount:
             amount, capped = max(left, 0), "period"
     if amount <= 0:
         return Award(None, capped)
     entry = _write(account=account, amount=amount, kind=EntryKind.EARN, action=action, reason=reason, source=source,
-                   by=by, key=key)
+                   by=by, key=key, at=at)
     audit_record(by=by, action=AuditAction.POINTS_AWARDED, obj=entry, changes={
         "person": person.pk, "action": action, "amount": amount, "capped": capped, "key": key})
     return Award(entry, capped)
@@ -198,7 +212,7 @@ def points_reverse(*, by, entry: PointsEntry, reason: str, kind: str = EntryKind
     return reversal
 
 
-CHECKIN = "daily_checkin"
+CHECKIN = "daily_checkin"  # PointsAction.DAILY_CHECKIN (actions.py imports the models, not this module)
 
 
 def points_checkin(*, by, person: Person) -> Award:

@@ -7,7 +7,8 @@
 The demo street comes with its campaign "感党恩、听党话、跟党走" (eight weeks of sessions,
 attendance, deliveries, materials, reflections and bulletins, see ``tongxin.core.demo.campaign``)
 and its voices and follow-through (visits, voices, wishes, projects, the problem list, good deeds:
-``tongxin.core.demo.voices``);
+``tongxin.core.demo.voices``) and its points (rules, a catalogue per community, the awards of the
+eight weeks, check-ins and redemptions: ``tongxin.core.demo.points``);
 the district adds a district-wide campaign with about ten million check-ins, for benchmarks.
 
 Running it again adds nothing: a street whose code exists is skipped, and so is a campaign that
@@ -28,7 +29,13 @@ from tongxin.core.demo.campaign.district import seed_district_activity
 from tongxin.core.demo.campaign.street import demo_campaign, seed_campaign
 from tongxin.core.demo.district import analyze_people_tables, build_district
 from tongxin.core.demo.logins import DEMO_USERNAMES
-from tongxin.core.demo.street import DEMO_STREET_CODE, StreetBuilder, demo_street_spec, ensure_city_and_district
+from tongxin.core.demo.points import demo_has_points, seed_points
+from tongxin.core.demo.street import (
+    DEMO_STREET_CODE,
+    StreetBuilder,
+    demo_street_spec,
+    ensure_city_and_district,
+)
 from tongxin.core.demo.voices import demo_has_voices, seed_voices
 from tongxin.orgs.models import Org
 
@@ -82,6 +89,11 @@ class Command(BaseCommand):
                 say(f"  走访 {heard.visits:,} 户次，心声 {heard.voices:,} 条（逾期上报 {heard.escalated:,} 条），"
                     f"民生实事 {heard.projects} 项，问题清单 {heard.rectifications} 项，好事实事 {heard.deeds} 件，"
                     f"用时 {heard.seconds:.1f} 秒")
+            if campaign is not None and not demo_has_points(street):
+                say(f"载入积分与积分超市（{street.name}：积分规则、兑换商品、八周的积分与兑换）……")
+                earned = seed_points(street, campaign)
+                say(f"  兑换商品 {earned.rewards} 种，积分 {earned.awards:,} 笔共 {earned.points:,} 分，"
+                    f"兑换 {earned.redemptions} 笔，用时 {earned.seconds:.1f} 秒")
             if scale == "district":
                 say("载入全区“感党恩、听党话、跟党走”活动记录（学习活动、约一千万人次签到、送学）……")
                 seed_district_activity(district, log=say, jobs=jobs)
