@@ -56,6 +56,9 @@ class PointsEntry(models.Model):
     """One movement of points: who, where, how many (+ earned, − spent), why, from which record,
     who acted, when. ``key`` is unique: a retried award or redemption finds the first row."""
 
+    # What the audit log shows for it: this and the id (also written by the ledger's SQL).
+    REPR_PREFIX = "积分流水 #"
+
     account = models.ForeignKey(PointsAccount, on_delete=models.PROTECT, related_name="entries")
     person = models.ForeignKey(Person, verbose_name=_("本人"), on_delete=models.PROTECT, related_name="+")
     org = models.ForeignKey(Org, verbose_name=_("所在社区"), on_delete=models.PROTECT, related_name="+")
@@ -86,7 +89,7 @@ class PointsEntry(models.Model):
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="points_entry_not_zero")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount:+d}"
+        return f"{self.REPR_PREFIX}{self.pk}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -182,7 +185,8 @@ class Redemption(models.Model):
 
     code = models.CharField(_("兑换码"), max_length=12, unique=True)
     reward = models.ForeignKey(Reward, verbose_name=_("商品"), on_delete=models.PROTECT, related_name="redemptions")
-    person = models.ForeignKey(Person, verbose_name=_("兑换人"), on_delete=models.PROTECT, related_name="redemptions")
+    person = models.ForeignKey(Person, verbose_name=_("兑换人"), on_delete=models.PROTECT,
+                               related_name="redemptions")
     org_path = models.CharField(max_length=255, db_index=True, editable=False)
     quantity = models.PositiveSmallIntegerField(_("数量"), default=1)
     points = models.PositiveIntegerField(_("使用积分"))

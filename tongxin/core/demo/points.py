@@ -1,27 +1,27 @@
-"""The demo street's points (积分) over its campaign's eight weeks, through the services, as the
-ledger would hold them had it been running (each entry with its audit entry):
+"""The demo street's points (积分) over its campaign's eight weeks, as the ledger would hold them
+had it been running:
 
 - the street's default earning rules (``earning_rules_default``);
 - a catalogue per community (积分超市): goods (洗衣液, 米面油, 毛巾, …) and the property discounts of
   the seed (物业优惠: 车位租金减免 20%, 小棚租赁减免 20%, 电动车充电 8 折, 免费入户维修 1 次);
-- the awards for the campaign's attendances, home deliveries, reflections submitted and selected
-  as excellent, with the keys the live services use (``attendance:<id>``, ``delivery:<id>``, …),
-  dated when each happened (``points_award(at=…)``) and replayed in date order so that the daily
-  and weekly caps hold as they would have; a check-in (打卡) most mornings by a share of the
-  people with an account. At the street scale the attendances are a sample (``ATTENDANCE_MAX``):
-  each award is a locked, audited transaction of its own, and a sample shows the same figures'
-  shape in seconds rather than minutes;
-- redemptions: most fulfilled at the counter, some pending, a few cancelled (refunded).
+- the awards for every attendance of the campaign, its home deliveries, reflections submitted and
+  selected as excellent, with the keys the live services use (``attendance:<id>``,
+  ``delivery:<id>``, …), and a check-in (打卡) most mornings by a share of the people with an
+  account. They are replayed in date order with the ledger's own cap rules (``cap_windows``,
+  ``capped_amount``), each dated when it happened, and written in bulk with their audit entries:
+  the same rows ``points_award`` writes one locked transaction at a time, in a second rather than
+  minutes;
+- redemptions through the store's services, each dated after its person had earned enough: most
+  fulfilled at the counter, some pending, a few cancelled (refunded).
 
-Every movement goes through ``points_award`` and the store's services, so the balance of every
-account is the sum of its entries and never negative, as in real use. The redemptions carry the
-moment the demo ran (the store stamps them; the spends are the last movements of each account).
+The balance of every account is the sum of its entries and never negative, as in real use.
 """
 
 from __future__ import annotations
 
 import random
 import time as clock
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -29,27 +29,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from tongxin.campaigns.models import Campaign
+from tongxin.core.audit import AuditAction, audit_record_many
 from tongxin.learning.models import Attendance, Delivery, DeliveryKind, Reflection
 from tongxin.orgs.models import Org
 from tongxin.people.models import Person
 from tongxin.points.actions import PointsAction, earning_rules_default
-from tongxin.points.models import PointsAccount, Reward, RewardKind
+from tongxin.points.models import EarningRule, EntryKind, PointsAccount, PointsEntry, Reward, RewardKind
 from tongxin.points.services.catalogue import reward_create
-from tongxin.points.services.ledger import CHECKIN, NotEnoughPoints, points_award
-from tongxin.points.services.store import (
-    OutOfStock,
-    redemption_cancel,
-    redemption_create,
-    redemption_verify,
-)
+from tongxin.points.services.ledger import CHECKIN, NotEnoughPoints, cap_windows, capped_amount
+from tongxin.points.services.store import OutOfStock, redemption_cancel, redemption_create, redemption_verify
 
 from .campaign.people import read_street
 
 SEED = 2_0_2_1  # the year 八里铺街道 opened its 积分超市
-ATTENDANCE_MAX = 3_000  # attendances awarded at most (a sample at the street scale)
 CHECKIN_SHARE = 0.6  # of the people with an account, those who check in
 CHECKIN_DAYS = 0.7  # of the days, how often they do
 REDEEMERS_PER_COMMUNITY = 12
+RECENT = timedelta(days=14)  # redemptions are of the last two weeks
 
 # name, kind, cost, stock, discount %, valid days, per-person limit, description
 CATALOGUE = [
@@ -104,17 +100,56 @@ class _PointsBuilder:
         rewards = {community.org.pk: self._catalogue(community.org) for community in self.sp.communities}
         events = sorted(self._attendances() + self._deliveries() + self._reflections() + self._checkins(),
                         key=lambda e: (e[0], e[3]))
-        persons = {p.pk: p for p in Person.objects.filter(pk__in={e[1] for e in events})
-                   .only("id", "org_id", "org_path", "is_active")}
-        for at, person_id, action, key, source, reason in events:
-            award = points_award(by=None, person=persons[person_id], action=action, key=key, source=source,
-                                 reason=reason, campaign=self.campaign, at=at)
-            if award.entry is not None:
-                self.result.awards += 1
-                self.result.points += award.points
+        earned_by = self._award_all(events)
         for community in self.sp.communities:
-            self._redemptions(community, rewards[community.org.pk])
+            self._redemptions(community, rewards[community.org.pk], earned_by)
         return self.result
+
+    # -- the awards ---------------------------------------------------------------------------------
+    def _award_all(self, events: list[tuple]) -> dict[int, list[tuple[datetime, int]]]:
+        """Each event's award under the street's rules and their caps, as ``points_award`` would
+        have made it at the time; the accounts, entries and audit entries written in bulk. Returns
+        each person's awards (when, points) for dating their redemptions."""
+        rules = {r.action: r for r in EarningRule.objects.filter(org=self.street, active=True)}
+        persons = dict(Person.objects.filter(pk__in={e[1] for e in events}).values_list("pk", "org_path"))
+        communities = {c.org.path: c.org for c in self.sp.communities}
+        so_far: dict[tuple, int] = defaultdict(int)  # (person, action, "day"/"period", start): points
+        accounts: dict[int, PointsAccount] = {}
+        entries: list[PointsEntry] = []
+        earned_by: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+        for at, person_id, action, key, source, reason in events:
+            rule = rules.get(action)
+            if rule is None:
+                continue
+            day, period = cap_windows(rule, at, self.campaign)
+            day_key, period_key = (person_id, action, "day", day), (person_id, action, "period", period)
+            amount, _capped = capped_amount(rule, so_far[day_key], so_far[period_key])
+            if amount <= 0:
+                continue
+            so_far[day_key] += amount
+            so_far[period_key] += amount
+            account = accounts.get(person_id)
+            if account is None:
+                path = persons[person_id]
+                org = next(org for prefix, org in communities.items() if path.startswith(prefix))
+                account = accounts[person_id] = PointsAccount(person_id=person_id, org=org, org_path=org.path)
+            account.balance += amount
+            account.earned += amount
+            entries.append(PointsEntry(
+                person_id=person_id, org_id=account.org_id, org_path=account.org_path, amount=amount,
+                kind=EntryKind.EARN, action=action, reason=reason,
+                source_type=source._meta.label_lower if source is not None else "",
+                source_id=str(source.pk) if source is not None else "", at=at, key=key))
+            earned_by[person_id].append((at, amount))
+        PointsAccount.objects.bulk_create(accounts.values())
+        for entry in entries:
+            entry.account_id = accounts[entry.person_id].pk
+        PointsEntry.objects.bulk_create(entries, batch_size=2_000)
+        audit_record_many(by=None, action=AuditAction.POINTS_AWARDED, objects=entries, changes_for=lambda e: {
+            "person": e.person_id, "action": e.action, "amount": e.amount, "key": e.key})
+        self.result.awards = len(entries)
+        self.result.points = sum(e.amount for e in entries)
+        return earned_by
 
     # -- the catalogue ------------------------------------------------------------------------------
     def _catalogue(self, community: Org) -> list[Reward]:
@@ -133,8 +168,6 @@ class _PointsBuilder:
     def _attendances(self) -> list[tuple]:
         rows = [r for r in Attendance.objects.filter(campaign=self.campaign).order_by("pk")
                 .values_list("pk", "person_id", "checked_in_at") if self._in_window(r[2])]
-        if len(rows) > ATTENDANCE_MAX:
-            rows = sorted(self.rng.sample(rows, ATTENDANCE_MAX))
         return [(at, person_id, PointsAction.ATTENDANCE, f"attendance:{pk}", Attendance(pk=pk), "参加学习活动")
                 for pk, person_id, at in rows]
 
@@ -179,7 +212,7 @@ class _PointsBuilder:
         return timezone.make_aware(datetime.combine(day, moment))
 
     # -- redemptions ----------------------------------------------------------------------------------
-    def _redemptions(self, community, rewards: list[Reward]) -> None:
+    def _redemptions(self, community, rewards: list[Reward], earned_by: dict[int, list[tuple]]) -> None:
         cheapest = min(r.cost for r in rewards)
         accounts = list(PointsAccount.objects.filter(org=community.org, balance__gte=cheapest)
                         .select_related("person").order_by("-balance", "pk")[:REDEEMERS_PER_COMMUNITY])
@@ -189,7 +222,8 @@ class _PointsBuilder:
             reward = self.rng.choice(affordable)
             try:
                 redemption = redemption_create(by=None, person=account.person, reward=reward,
-                                               key=f"demo:{reward.pk}:{n}")
+                                               key=f"demo:{reward.pk}:{n}",
+                                               at=self._when_affordable(earned_by[account.person_id], reward.cost))
             except (NotEnoughPoints, OutOfStock):
                 continue
             self.result.redemptions += 1
@@ -198,3 +232,15 @@ class _PointsBuilder:
                 redemption_cancel(by=staff, redemption=redemption, reason="居民改换其他商品")
             elif n % 5 != 4:
                 redemption_verify(by=staff, redemption=redemption)
+
+    def _when_affordable(self, awards: list[tuple[datetime, int]], cost: int) -> datetime:
+        """A moment of the last ``RECENT`` days after the award that first brought the balance to
+        ``cost`` (each person redeems once, so the balance then covered it; and a recent code is
+        still valid at the counter)."""
+        total = 0
+        for at, amount in awards:
+            total += amount
+            if total >= cost:
+                start = max(at, self.now - RECENT)
+                return start + (self.now - start) * self.rng.random()
+        return self.now

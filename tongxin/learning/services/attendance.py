@@ -23,9 +23,10 @@ elsewhere one short transaction. The capacity count and its row lock are paid on
 with a capacity. ``bench/checkin.py`` (``make bench``) measures it.
 
 A new attendance earns points (``points_award``, action ``attendance``, key ``attendance:<id>``)
-in the same transaction, by QR or roster alike; a retry earns nothing. The award costs two reads
-where the street has no attendance rule, eight statements where it has one (the person's first
-award three more, to open the account): the price of the ledger's lock and audit entry.
+in the same transaction, by QR or roster alike; a retry earns nothing. The QR check-in reads the
+rule with the person, so where no rule applies the award costs nothing; where one does, three
+statements on PostgreSQL (the account's lock, the caps, the entry with its balance and audit
+entry in one), and three more for a person's first award (to open the account).
 """
 
 from __future__ import annotations
@@ -39,28 +40,16 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.audit import (
-    AuditAction,
-    audit_insert_sql,
-    audit_record,
-    audit_record_many,
-    audit_sql_params,
-)
+from tongxin.core.audit import AuditAction, audit_insert_sql, audit_record, audit_record_many, audit_sql_params
 from tongxin.core.prepared import model_from_row, prepared_cursor
 from tongxin.orgs.models import Org
 from tongxin.people.models import PartyMember, Person
 from tongxin.points.actions import PointsAction
+from tongxin.points.models import EarningRule
 from tongxin.points.services.ledger import points_award
 
 from ..checkin_codes import CodeCheck, verify_code
-from ..models import (
-    Attendance,
-    AttendanceMethod,
-    CoverageDirty,
-    Session,
-    SessionStatus,
-    way_bit,
-)
+from ..models import Attendance, AttendanceMethod, CoverageDirty, Session, SessionStatus, way_bit
 from ..selectors.sessions import in_scope
 from .coverage import REACH_COLUMNS, coverage_mark_reached, reach_sql
 
@@ -105,36 +94,44 @@ def _full(session: Session) -> ValidationError:
 
 @cache
 def _checkin_read_sql() -> str:
-    """One read for a check-in: the session, the person (``%s``) with their branch, and their
-    attendance at the session if any; no row when there is no such session. Plain SQL, written
-    from the models' names: profiled, the app server spent three to four times as long building the
-    two ORM queries it replaces (session; person with attendance) as it spends on this one."""
+    """One read for a check-in: the session, the person (``%s``) with their branch, their
+    attendance at the session if any, and the points rule for attending nearest above their place
+    (``%s``, the action); no row when there is no such session. Plain SQL, written from the
+    models' names: profiled, the app server spent three to four times as long building the two ORM
+    queries it replaces (session; person with attendance) as it spends on this one."""
     session_columns = ", ".join(f"s.{connection.ops.quote_name(f.column)}" for f in Session._meta.concrete_fields)
+    rule_columns = ", ".join(f"r.{connection.ops.quote_name(f.column)}" for f in EarningRule._meta.concrete_fields)
     pm = PartyMember._meta
+    rules = EarningRule._meta.db_table
     return (
-        f"SELECT {session_columns}, p.org_path, p.is_active, b.path, a.id, p.org_id "
+        f"SELECT {session_columns}, p.org_path, p.is_active, b.path, a.id, p.org_id, {rule_columns} "
         f"FROM {Session._meta.db_table} s "
         f"LEFT JOIN {Person._meta.db_table} p ON p.id = %s "
         f"LEFT JOIN {pm.db_table} m ON m.{pm.get_field('person').column} = p.id "
         f"LEFT JOIN {Org._meta.db_table} b ON b.id = m.{pm.get_field('branch').column} "
         f"LEFT JOIN {Attendance._meta.db_table} a ON a.session_id = s.id AND a.person_id = p.id "
+        f"LEFT JOIN {rules} r ON r.id = (SELECT n.id FROM {rules} n WHERE n.action = %s AND n.active "
+        f"AND p.org_path LIKE n.org_path || '%%' ORDER BY LENGTH(n.org_path) DESC LIMIT 1) "
         f"WHERE s.id = %s"
     )
 
 
 def _checkin_read(session_id: int, person_id: int | None) -> Session | None:
     """The session, with ``person_org_path``, ``person_is_active``, ``person_branch_path``,
-    ``attendance_id`` and ``person_org_id`` set from the person's row (``None`` for a person not found). A prepared
-    statement on PostgreSQL, and no queryset: every check-in runs it (``core.prepared``)."""
+    ``attendance_id``, ``person_org_id`` and ``points_rule`` (``rule_for`` the attendance, or
+    ``None``) set from the person's row (``None`` for a person not found). A prepared statement on
+    PostgreSQL, and no queryset: every check-in runs it (``core.prepared``)."""
     with prepared_cursor() as cursor:
-        cursor.execute(_checkin_read_sql(), [person_id, session_id])
+        cursor.execute(_checkin_read_sql(), [person_id, PointsAction.ATTENDANCE, session_id])
         row = cursor.fetchone()
     if row is None:
         return None
     width = len(Session._meta.concrete_fields)
     session = model_from_row(Session, row[:width])
     (session.person_org_path, session.person_is_active, session.person_branch_path,
-     session.attendance_id, session.person_org_id) = row[width:]
+     session.attendance_id, session.person_org_id) = row[width:width + 5]
+    rule = row[width + 5:]
+    session.points_rule = model_from_row(EarningRule, rule) if rule[0] is not None else None
     return session
 
 
@@ -197,11 +194,13 @@ def _checkin(*, by, session: Session, person_id: int | None, token: str, scanned
     attendance = Attendance(session_id=session.pk, person_id=person_id, campaign_id=session.campaign_id,
                             method=AttendanceMethod.QR, checked_in_at=scanned, recorded_by=None)
     if session.capacity is None and connection.vendor == "postgresql":
+        way = way_bit("session", session.kind)
+        if read.points_rule is None:
+            return _insert_in_one_statement(by=by, attendance=attendance, way=way)
         with transaction.atomic():
-            attendance, created = _insert_in_one_statement(by=by, attendance=attendance,
-                                                           way=way_bit("session", session.kind))
+            attendance, created = _insert_in_one_statement(by=by, attendance=attendance, way=way)
             if created:  # a retry that lost the race earns nothing: the winner's request awarded
-                _award(by=by, attendance=attendance, person=_person_of(read, person_id))
+                _award(by=by, attendance=attendance, person=_person_of(read, person_id), rule=read.points_rule)
         return attendance, created
     try:
         # Outside a caller's transaction this is the transaction itself (no savepoint round trips);
@@ -217,7 +216,8 @@ def _checkin(*, by, session: Session, person_id: int | None, token: str, scanned
                                   way=way_bit("session", session.kind))
             audit_record(by=by, action=AuditAction.ATTENDANCE_CHECKED_IN, obj=attendance,
                          changes={"session": session.pk, "person": person_id, "method": AttendanceMethod.QR})
-            _award(by=by, attendance=attendance, person=_person_of(read, person_id))  # points for attending, once
+            if read.points_rule is not None:
+                _award(by=by, attendance=attendance, person=_person_of(read, person_id), rule=read.points_rule)
     except IntegrityError:
         # A parallel request for the same person inserted first; theirs is the attendance.
         existing = Attendance.objects.filter(session_id=session.pk, person_id=person_id).first()
@@ -234,11 +234,11 @@ def _person_of(read: Session, person_id: int) -> Person:
                   org_id=read.person_org_id)
 
 
-def _award(*, by, attendance: Attendance, person: Person) -> None:
-    """Points for attending (the ``attendance`` rule): the key is the attendance, so whatever
-    writes it (QR, roster, sign sheet) and however often, it earns once."""
+def _award(*, by, attendance: Attendance, person: Person, rule: EarningRule | None = None) -> None:
+    """Points for attending, once (the key is the new attendance, whatever wrote it: QR, roster or
+    sign sheet). ``rule``: the one the QR check-in read with the person; else it is read here."""
     points_award(by=by, person=person, action=PointsAction.ATTENDANCE, key=f"attendance:{attendance.pk}",
-                 source=attendance, reason=_("参加学习活动"))
+                 source=attendance, reason=_("参加学习活动"), rule=rule, new_key=True)
 
 
 @cache

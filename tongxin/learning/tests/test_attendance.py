@@ -394,9 +394,9 @@ def _statements(captured) -> list[str]:
 def test_a_check_in_costs_few_statements_and_a_retry_two(street):
     """As in a request (no caller's transaction): read the person with their attendance, then write.
     On PostgreSQL the attendance, the coverage mark and the audit entry go in one statement; on
-    SQLite the attendance and the audit entry are two. Then the points award looks for its key and
-    the rule (two reads; no rule here, so nothing more: with a rule see points/tests/test_wiring.py).
-    A retry reads twice and writes nothing."""
+    SQLite the attendance and the audit entry are two. The read brings the points rule for attending
+    along: there is none here, so no award (with one see points/tests/test_wiring.py). A retry
+    reads twice and writes nothing."""
     session = _session(street)
     user = street.accounts["resident"]
     code = make_code(session)
@@ -405,10 +405,10 @@ def test_a_check_in_costs_few_statements_and_a_retry_two(street):
     statements = _statements(first)
     assert created
     if connection.vendor == "postgresql":
-        assert len(statements) == 4, statements
+        assert len(statements) == 2, statements
         assert statements[1].startswith("WITH a AS (INSERT INTO learning_attendance ")
     else:
-        assert len(statements) == 5, statements
+        assert len(statements) == 3, statements
         assert statements[1].startswith('INSERT INTO "learning_attendance"')
         assert statements[2].startswith('INSERT INTO "core_auditentry"')
     # Whichever way it was written, the entry is the one audit_record writes.
@@ -427,20 +427,19 @@ def test_with_a_capacity_the_check_in_adds_the_lock_and_the_count(street):
     session = _session(street, capacity=100)
     with CaptureQueriesContext(connection) as captured:
         attendance_checkin(by=street.accounts["resident"], session=session, token=make_code(session))
-    assert len(_statements(captured)) == 7  # 5, and the points award's key and rule reads
+    assert len(_statements(captured)) == 5
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_whole_scan_request_stays_within_a_few_statements(client, street):
     """The page: login session, user, role scopes (staff middleware), the session row and the three
-    of the service, the points award's two reads (no rule here); then the page's frame (the menu's
-    two permission reads, the name in the top bar)."""
+    of the service; then the page's frame (the menu's two permission reads, the name in the top bar)."""
     session = _session(street)
     client.force_login(street.accounts["resident"])
     with CaptureQueriesContext(connection) as captured:
         response = client.get(f"/learning/checkin/{session.pk}/{make_code(session)}/")
     assert response.status_code == 200 and "签到成功" in response.content.decode()
-    assert len(_statements(captured)) <= 12, [q[:80] for q in _statements(captured)]
+    assert len(_statements(captured)) <= 10, [q[:80] for q in _statements(captured)]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,6 +6,11 @@ moves the balance in the same transaction, so the balance always equals the sum 
 and never goes below zero (the database refuses a negative balance too). A retry with the same
 key finds the first entry and writes nothing. Caps are read under the same lock, so two awards
 at once cannot both pass a cap that only one fits under.
+
+On PostgreSQL the entry, the balance and the audit entry are written by one prepared statement
+(``_write``): an award costs the lock, the read of the caps and that statement. A caller that
+already holds the rule and knows the key is new (the QR check-in, which reads the rule with the
+person) passes ``rule=`` and ``new_key=True`` and pays nothing more.
 """
 
 from __future__ import annotations
@@ -13,13 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from functools import cache
+
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.audit import AuditAction, audit_record
+from tongxin.core.audit import AuditAction, audit_insert_sql, audit_record, audit_sql_params
+from tongxin.core.prepared import model_from_row, prepared_cursor
 from tongxin.orgs.models import Org, OrgKind
 from tongxin.people.models import Person
 
@@ -55,11 +63,10 @@ def _account(person: Person) -> PointsAccount:
     if account is not None:
         return account
     org = community_of_path(person.org_path) or person.org
-    try:
-        with transaction.atomic():
-            PointsAccount.objects.create(person=person, org=org, org_path=org.path)
-    except IntegrityError:
-        pass  # created by a parallel first award: lock that one
+    # A parallel first award may create it at the same moment: the conflict is ignored (no
+    # savepoint, so the caller's transaction stays usable) and that row is the one locked.
+    PointsAccount.objects.bulk_create([PointsAccount(person_id=person.pk, org=org, org_path=org.path)],
+                                      ignore_conflicts=True)
     return PointsAccount.objects.select_for_update().get(person=person)
 
 
@@ -70,27 +77,63 @@ def _source(source) -> tuple[str, str]:
 
 
 def _write(*, account: PointsAccount, amount: int, kind: str, action: str, reason: str, source, by, key: str,
-           reverses: PointsEntry | None = None, at: datetime | None = None) -> PointsEntry:
+           audit_action: str, changes: dict, reverses: PointsEntry | None = None,
+           at: datetime | None = None) -> PointsEntry:
+    """The entry, the account's new balance and the audit entry, on the locked ``account``."""
     if account.balance + amount < 0:
         raise NotEnoughPoints(_("积分不足：需要 %(need)d 分，当前余额 %(have)d 分") % {
             "need": -amount, "have": account.balance})
     source_type, source_id = _source(source)
-    entry = PointsEntry.objects.create(
+    entry = PointsEntry(
         account=account, person_id=account.person_id, org_id=account.org_id, org_path=account.org_path,
         amount=amount, kind=kind, action=action, reason=(reason or "")[:REASON_MAX], source_type=source_type,
         source_id=source_id, reverses=reverses, by=by if getattr(by, "pk", None) else None, at=at or timezone.now(),
         key=key)
+    earned = amount if kind == EntryKind.EARN or (
+        kind == EntryKind.CORRECTION and reverses is not None and reverses.kind == EntryKind.EARN) else 0
+    spent = -amount if kind in (EntryKind.SPEND, EntryKind.REFUND) else 0  # a refund gives back what was spent
     account.balance += amount
-    if kind == EntryKind.EARN:
-        account.earned += amount
-    elif kind == EntryKind.SPEND:
-        account.spent -= amount
-    elif kind == EntryKind.REFUND:
-        account.spent -= amount  # a refund gives back what was spent
-    elif kind == EntryKind.CORRECTION and reverses is not None and reverses.kind == EntryKind.EARN:
-        account.earned += amount  # an award taken back was never earned
+    account.earned += earned
+    account.spent += spent
+    if connection.vendor == "postgresql":
+        return _write_in_one_statement(entry, earned=earned, spent=spent, by=by, audit_action=audit_action,
+                                       changes=changes)
+    entry.save(force_insert=True)
     account.save(update_fields=["balance", "earned", "spent", "updated_at"])
+    audit_record(by=by, action=audit_action, obj=entry, changes=changes)
     return entry
+
+
+_ENTRY_COLUMNS = [f for f in PointsEntry._meta.concrete_fields if not f.primary_key]
+
+
+@cache
+def _write_sql() -> str:
+    entries, accounts = PointsEntry._meta.db_table, PointsAccount._meta.db_table
+    columns = ", ".join(f.column for f in _ENTRY_COLUMNS)
+    values = ", ".join(f"%({f.attname})s" for f in _ENTRY_COLUMNS)
+    returned = ", ".join(f.column for f in PointsEntry._meta.concrete_fields)
+    return (
+        f"WITH e AS (INSERT INTO {entries} ({columns}) VALUES ({values}) RETURNING {returned}), "
+        f"u AS (UPDATE {accounts} SET balance = balance + %(amount)s, earned = earned + %(earned_delta)s, "
+        f"spent = spent + %(spent_delta)s, updated_at = %(audit_at)s WHERE id = %(account_id)s), "
+        f"audit AS ({audit_insert_sql('e')}) "
+        f"SELECT {returned} FROM e"
+    )
+
+
+def _write_in_one_statement(entry: PointsEntry, *, earned: int, spent: int, by, audit_action: str,
+                            changes: dict) -> PointsEntry:
+    """(PostgreSQL) The entry, the balance and the audit entry in one prepared statement: three
+    round trips and the ORM's work for each were most of an award's cost on the check-in's path.
+    The database's checks (balance not negative, the key unique) hold as for the ORM's writes."""
+    params = {f.attname: f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _ENTRY_COLUMNS}
+    params.update(earned_delta=earned, spent_delta=spent, **audit_sql_params(
+        by=by, action=audit_action, model=PointsEntry, repr_prefix=PointsEntry.REPR_PREFIX, changes=changes))
+    with prepared_cursor() as cursor:
+        cursor.execute(_write_sql(), params)
+        row = cursor.fetchone()
+    return model_from_row(PointsEntry, row)
 
 
 def rule_for(person: Person, action: str) -> EarningRule | None:
@@ -113,6 +156,26 @@ def _period_start(rule: EarningRule, now: datetime, campaign=None) -> datetime |
     return None
 
 
+def cap_windows(rule: EarningRule, at: datetime, campaign=None) -> tuple[datetime | None, datetime | None]:
+    """When the day and the period of ``rule``'s caps began for an award at ``at`` (``None``: no
+    such cap)."""
+    day = (timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
+           if rule.daily_cap is not None else None)
+    period = _period_start(rule, at, campaign) if rule.period_cap is not None else None
+    return day, period
+
+
+def capped_amount(rule: EarningRule, earned_today: int, earned_period: int) -> tuple[int, str]:
+    """The points an award gets under ``rule`` after ``earned_today`` and ``earned_period`` (what is
+    left under a cap, never below zero) and which cap cut it ("daily", "period" or "")."""
+    amount, capped = rule.points, ""
+    if rule.daily_cap is not None and rule.daily_cap - earned_today < amount:
+        amount, capped = max(rule.daily_cap - earned_today, 0), "daily"
+    if rule.period_cap is not None and rule.period_cap - earned_period < amount:
+        amount, capped = max(rule.period_cap - earned_period, 0), "period"
+    return amount, capped
+
+
 def _earned_since(account: PointsAccount, action: str, day: datetime | None,
                   period: datetime | None) -> tuple[int, int]:
     """Points of ``action`` earned since the start of the day and of the period (either may be
@@ -128,53 +191,46 @@ def _earned_since(account: PointsAccount, action: str, day: datetime | None,
 
 @transaction.atomic
 def points_award(*, by, person: Person, action: str, key: str, source=None, reason: str = "",
-                 campaign=None, at: datetime | None = None) -> Award:
+                 campaign=None, at: datetime | None = None, rule: EarningRule | None = None,
+                 new_key: bool = False) -> Award:
     """Award the points of ``action`` to ``person`` by the rule nearest above their place, within
     its caps (an award that would pass a cap gets what is left under it). ``key`` names the event
     (e.g. ``attendance:123``): the same key awards once. No rule, an inactive person, or a cap
-    reached: nothing is written. ``at`` dates an award of the past (the demo's eight weeks, a
-    paper register entered late): its caps are those of that day and period, so backfill in
-    date order."""
-    existing = PointsEntry.objects.filter(key=key).first()
-    if existing is not None:
-        return Award(existing)
+    reached: nothing is written. ``at`` dates an award of the past (a paper register entered
+    late): its caps are those of that day and period, so backfill in date order.
+
+    ``rule`` is the rule already read for the person (``rule_for``), and ``new_key`` says that no
+    entry can have the key yet (it names a record created in this transaction): the hot path's
+    callers skip those reads."""
+    if not new_key:
+        existing = PointsEntry.objects.filter(key=key).first()
+        if existing is not None:
+            return Award(existing)
     if not person.is_active:
         return Award(None)
-    rule = rule_for(person, action)
+    rule = rule or rule_for(person, action)
     if rule is None:
         return Award(None)
     account = _account(person)
-    existing = PointsEntry.objects.filter(key=key).first()  # a parallel retry that got the lock first
-    if existing is not None:
-        return Award(existing)
-    amount, capped = rule.points, ""
-    now = at or timezone.now()
-    today = (timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-             if rule.daily_cap is not None else None)
-    start = _period_start(rule, now, campaign) if rule.period_cap is not None else None
-    earned_today, earned_period = _earned_since(account, action, today, start)
-    if today is not None:
-        left = rule.daily_cap - earned_today
-        if left < amount:
-            amount, capped = max(left, 0), "daily"
-    if start is not None:
-        left = rule.period_cap - earned_period
-        if left < amount:
-            amount, capped = max(left, 0), "period"
+    if not new_key:
+        existing = PointsEntry.objects.filter(key=key).first()  # a parallel retry that got the lock first
+        if existing is not None:
+            return Award(existing)
+    day, period = cap_windows(rule, at or timezone.now(), campaign)
+    amount, capped = capped_amount(rule, *_earned_since(account, action, day, period))
     if amount <= 0:
         return Award(None, capped)
     entry = _write(account=account, amount=amount, kind=EntryKind.EARN, action=action, reason=reason, source=source,
-                   by=by, key=key, at=at)
-    audit_record(by=by, action=AuditAction.POINTS_AWARDED, obj=entry, changes={
-        "person": person.pk, "action": action, "amount": amount, "capped": capped, "key": key})
+                   by=by, key=key, at=at, audit_action=AuditAction.POINTS_AWARDED, changes={
+                       "person": person.pk, "action": action, "amount": amount, "capped": capped, "key": key})
     return Award(entry, capped)
 
 
 @transaction.atomic
 def points_spend(*, by, person: Person, amount: int, action: str, key: str, source=None,
-                 reason: str = "") -> PointsEntry:
+                 reason: str = "", at: datetime | None = None) -> PointsEntry:
     """Take ``amount`` points (a redemption): refused with ``NotEnoughPoints`` when the balance
-    does not cover it. The same key spends once."""
+    does not cover it. The same key spends once; ``at`` dates a spend of the past."""
     if amount <= 0:
         raise ValidationError({"amount": _("积分数必须大于零")})
     existing = PointsEntry.objects.filter(key=key).first()
@@ -184,11 +240,9 @@ def points_spend(*, by, person: Person, amount: int, action: str, key: str, sour
     existing = PointsEntry.objects.filter(key=key).first()
     if existing is not None:
         return existing
-    entry = _write(account=account, amount=-amount, kind=EntryKind.SPEND, action=action, reason=reason,
-                   source=source, by=by, key=key)
-    audit_record(by=by, action=AuditAction.POINTS_SPENT, obj=entry, changes={
-        "person": person.pk, "action": action, "amount": amount, "key": key})
-    return entry
+    return _write(account=account, amount=-amount, kind=EntryKind.SPEND, action=action, reason=reason,
+                  source=source, by=by, key=key, at=at, audit_action=AuditAction.POINTS_SPENT, changes={
+                      "person": person.pk, "action": action, "amount": amount, "key": key})
 
 
 @transaction.atomic
@@ -205,11 +259,10 @@ def points_reverse(*, by, entry: PointsEntry, reason: str, kind: str = EntryKind
     done = PointsEntry.objects.filter(reverses=entry).first()
     if done is not None:
         return done
-    reversal = _write(account=account, amount=-entry.amount, kind=kind, action=entry.action, reason=reason,
-                      source=None, by=by, key=f"reverse:{entry.pk}", reverses=entry)
-    audit_record(by=by, action=AuditAction.POINTS_REVERSED, obj=reversal, changes={
-        "person": entry.person_id, "reverses": entry.pk, "amount": reversal.amount, "reason": reason})
-    return reversal
+    return _write(account=account, amount=-entry.amount, kind=kind, action=entry.action, reason=reason,
+                  source=None, by=by, key=f"reverse:{entry.pk}", reverses=entry,
+                  audit_action=AuditAction.POINTS_REVERSED,
+                  changes={"person": entry.person_id, "reverses": entry.pk, "amount": -entry.amount, "reason": reason})
 
 
 CHECKIN = "daily_checkin"  # PointsAction.DAILY_CHECKIN (actions.py imports the models, not this module)

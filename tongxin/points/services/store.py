@@ -17,7 +17,7 @@ The same ``Idempotency-Key`` redeems once: the retry gets the first redemption b
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -50,11 +50,12 @@ def new_code() -> str:
 
 
 @transaction.atomic
-def redemption_create(*, by, person: Person, reward: Reward, quantity: int = 1, key: str) -> Redemption:
+def redemption_create(*, by, person: Person, reward: Reward, quantity: int = 1, key: str,
+                      at: datetime | None = None) -> Redemption:
     """Redeem ``quantity`` of ``reward`` for ``person`` (a resident redeems for themselves). The
     reward must be of the person's community, on sale, in stock, within its limit per person,
     and the balance must cover it; ``key`` (the client's Idempotency-Key) makes a retry return
-    the first redemption and post nothing."""
+    the first redemption and post nothing. ``at`` dates a redemption of the past (the demo)."""
     key = (key or "").strip()
     if not key or len(key) > KEY_MAX:
         raise ValidationError({"key": _("缺少有效的幂等键（Idempotency-Key）")})
@@ -82,11 +83,11 @@ def redemption_create(*, by, person: Person, reward: Reward, quantity: int = 1, 
             raise ValidationError({"quantity": _("每人限兑 %(n)d 件，您已兑换 %(taken)d 件") % {
                 "n": locked.per_person_limit, "taken": taken}})
     points = locked.cost * quantity
+    now = at or timezone.now()
     spend = points_spend(by=by, person=person, amount=points, action="redeem", key=store_key,
-                         reason=f"{locked.name} ×{quantity}")
+                         reason=f"{locked.name} ×{quantity}", at=now)
     locked.stock -= quantity
     locked.save(update_fields=["stock"])
-    now = timezone.now()
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -158,9 +159,10 @@ def redemptions_expire(*, now=None) -> int:
     """The daily job: pending redemptions past their validity expire, points refunded, stock back."""
     now = now or timezone.now()
     expired = 0
-    for pk in Redemption.objects.filter(status=S.PENDING, expires_at__lt=now).values_list("pk", flat=True):
+    due = Redemption.objects.filter(status=S.PENDING, expires_at__lt=now).values_list("pk", "reward_id")
+    for pk, reward_id in due:
         with transaction.atomic():
-            reward, locked = _locked(Redemption(pk=pk, reward_id=Redemption.objects.get(pk=pk).reward_id))
+            reward, locked = _locked(Redemption(pk=pk, reward_id=reward_id))
             if locked.status != S.PENDING:
                 continue
             _give_back(by=None, reward=reward, redemption=locked, status=S.EXPIRED, reason=_("逾期未领取，积分退还"))

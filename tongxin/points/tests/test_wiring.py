@@ -45,7 +45,8 @@ def _session(street, topic="学习《论群众路线》"):
 
 
 def _earned(person, action) -> list[int]:
-    return list(PointsEntry.objects.filter(person=person, action=action).order_by("id").values_list("amount", flat=True))
+    entries = PointsEntry.objects.filter(person=person, action=action).order_by("id")
+    return list(entries.values_list("amount", flat=True))
 
 
 def _balance_is_the_sum(person) -> bool:
@@ -74,20 +75,43 @@ def test_a_check_in_earns_once_however_often_retried(rules):
     assert _balance_is_the_sum(rules.resident_a)
 
 
+def _statements_of(captured) -> list[str]:
+    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].lstrip().upper().startswith(control)]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_check_in_that_earns_costs_these_statements(rules):
-    """The hot path with a rule: the check-in's own statements, then the award (key, rule, account
-    lock, key again under the lock, the caps in one sum, the entry, the balance, its audit entry).
-    A person's very first award adds three (the account is created: look, find the community,
-    insert); the account here exists from today's check-in."""
+    """The hot path with a rule: the check-in's read (which brings the rule along) and its write,
+    then the award: the account's lock, the caps in one sum, and on PostgreSQL the entry, the
+    balance and its audit entry in one statement (three on SQLite). The account here exists from
+    today's check-in; a person's first award adds three (their community; insert it, ignoring a
+    parallel one; lock)."""
     session = _session(rules)
     points_checkin(by=rules.accounts["resident"], person=rules.resident_a)
     with CaptureQueriesContext(connection) as captured:
         attendance_checkin(by=rules.accounts["resident"], session=session, token=make_code(session))
-    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
-    statements = [q["sql"] for q in captured.captured_queries if not q["sql"].lstrip().upper().startswith(control)]
-    assert len(statements) == (10 if connection.vendor == "postgresql" else 11), statements
+    statements = _statements_of(captured)
+    if connection.vendor == "postgresql":
+        assert len(statements) == 5, statements
+        assert statements[1].startswith("WITH a AS (INSERT INTO learning_attendance ")
+        assert "FOR UPDATE" in statements[2]
+        assert statements[4].startswith("WITH e AS (INSERT INTO points_pointsentry ")
+    else:
+        assert len(statements) == 8, statements
     assert balance_of(rules.resident_a) == 12
+    assert _balance_is_the_sum(rules.resident_a)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_award_opens_the_account_in_three_more_statements(rules):
+    session = _session(rules)
+    with CaptureQueriesContext(connection) as captured:
+        attendance_checkin(by=rules.accounts["resident"], session=session, token=make_code(session))
+    statements = _statements_of(captured)
+    assert len(statements) == (8 if connection.vendor == "postgresql" else 11), statements
+    assert balance_of(rules.resident_a) == 10
+    assert _balance_is_the_sum(rules.resident_a)
 
 
 def test_a_roster_tick_earns_and_a_later_scan_earns_nothing_more(rules):
