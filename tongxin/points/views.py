@@ -28,39 +28,14 @@ from tongxin.learning.services.exports import filename_part
 from tongxin.learning.views.filters import paged, xlsx_response
 
 from .forms import (
-    CounterForm,
-    PeriodForm,
-    RedeemForm,
-    RestockForm,
-    RewardCreateForm,
-    RewardForm,
-    RuleForm,
-    add_service_errors,
+    CounterForm, PeriodForm, RedeemForm, RestockForm, RewardCreateForm, RewardForm, RuleForm, add_service_errors,
 )
 from .models import RedemptionStatus, Reward
 from .selectors import pages as selectors
-from .services.catalogue import (
-    REWARD_FIELDS,
-    earning_rule_save,
-    reward_create,
-    reward_restock,
-    reward_update,
-)
+from .services.catalogue import REWARD_FIELDS, earning_rule_save, reward_create, reward_restock, reward_update
 from .services.exports import statement_export_workbook
-from .services.ledger import (
-    CHECKIN,
-    NotEnoughPoints,
-    balance_of,
-    community_of_path,
-    points_checkin,
-)
-from .services.store import (
-    OutOfStock,
-    RedemptionConflict,
-    redemption_cancel,
-    redemption_create,
-    redemption_verify,
-)
+from .services.ledger import CHECKIN, NotEnoughPoints, balance_of, community_of_path, points_checkin
+from .services.store import OutOfStock, RedemptionConflict, redemption_cancel, redemption_create, redemption_verify
 
 
 def qr_svg(data: str, label: str) -> str:

@@ -14,11 +14,7 @@ from tongxin.points.actions import PointsAction, earning_rules_default
 from tongxin.points.figures import TOP, points_figures
 from tongxin.points.models import EarningRule, Reward, RewardKind
 from tongxin.points.services.ledger import points_award
-from tongxin.points.services.store import (
-    redemption_cancel,
-    redemption_create,
-    redemption_verify,
-)
+from tongxin.points.services.store import redemption_cancel, redemption_create, redemption_verify
 from tongxin.testing import make_id_number
 
 

@@ -14,16 +14,9 @@ from django.utils import timezone
 
 from tongxin.learning.checkin_codes import make_code
 from tongxin.learning.models import DeliveryKind, SessionKind
-from tongxin.learning.services.attendance import (
-    attendance_checkin,
-    attendance_record_roster,
-)
+from tongxin.learning.services.attendance import attendance_checkin, attendance_record_roster
 from tongxin.learning.services.deliveries import delivery_record
-from tongxin.learning.services.reflections import (
-    ReviewDecision,
-    reflection_review,
-    reflection_submit,
-)
+from tongxin.learning.services.reflections import ReviewDecision, reflection_review, reflection_submit
 from tongxin.learning.services.sessions import session_create
 from tongxin.points.actions import DEFAULT_RULES, PointsAction, earning_rules_default
 from tongxin.points.models import EarningRule, PointsAccount, PointsEntry

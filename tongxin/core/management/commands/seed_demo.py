@@ -30,12 +30,7 @@ from tongxin.core.demo.campaign.street import demo_campaign, seed_campaign
 from tongxin.core.demo.district import analyze_people_tables, build_district
 from tongxin.core.demo.logins import DEMO_USERNAMES
 from tongxin.core.demo.points import demo_has_points, seed_points
-from tongxin.core.demo.street import (
-    DEMO_STREET_CODE,
-    StreetBuilder,
-    demo_street_spec,
-    ensure_city_and_district,
-)
+from tongxin.core.demo.street import DEMO_STREET_CODE, StreetBuilder, demo_street_spec, ensure_city_and_district
 from tongxin.core.demo.voices import demo_has_voices, seed_voices
 from tongxin.orgs.models import Org
 
