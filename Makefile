@@ -40,7 +40,9 @@ test-postgres: install
 ## the seed time, subtree counts, people search, the coverage summary and gap list (also right after
 ## bursts of check-ins), the import of a 100,000-row roster (time, peak memory, a re-import that adds
 ## nothing), then QR check-ins through gunicorn driven by wrk, against
-## a bare Django view and pgbench; prints a table, writes bench/results/latest.json
+## a bare Django view and pgbench, then the points-store race (200 residents, 50 simultaneous
+## redemptions each, exactly 200 must succeed, nothing below zero, no 5xx) and its requests per
+## second; prints a table, writes bench/results/latest.json
 bench: install system-packages
 	DJANGO_SETTINGS_MODULE=config.settings.local bash scripts/with_postgres.sh $(PY) bench/run.py
 

@@ -102,18 +102,19 @@ class Prepared:
     persons: int
 
 
-def log(message: str) -> None:
-    print(f"check-in: {message}", flush=True)
+def log(message: str, *, step: str = "check-in") -> None:
+    print(f"{step}: {message}", flush=True)
 
 
-def ensure_checkin_community(*, street: Org) -> Org:
-    """The benchmark's community under ``street`` with its grids (created once, through the org services)."""
-    community = Org.objects.filter(code=COMMUNITY_CODE).first()
+def ensure_checkin_community(*, street: Org, code: str = COMMUNITY_CODE, name: str = COMMUNITY_NAME) -> Org:
+    """The benchmark's community under ``street`` with its grids (created once, through the org
+    services); ``code`` and ``name`` give another benchmark a community of its own."""
+    community = Org.objects.filter(code=code).first()
     if community is not None:
         return community
-    community = org_create(by=None, code=COMMUNITY_CODE, name=COMMUNITY_NAME, kind=OrgKind.COMMUNITY, parent=street)
+    community = org_create(by=None, code=code, name=name, kind=OrgKind.COMMUNITY, parent=street)
     org_bulk_create(by=None, orgs=[
-        org_build(code=f"{COMMUNITY_CODE}-G{g}", name=f"签到测评第{'一二三四五六七八九十'[g - 1]}网格",
+        org_build(code=f"{code}-G{g}", name=f"{name.removesuffix('社区')}第{'一二三四五六七八九十'[g - 1]}网格",
                   kind=OrgKind.GRID, parent=community)
         for g in range(1, GRIDS + 1)
     ])

@@ -13,7 +13,10 @@ peak memory, and import the same file again, which must add nothing (before that
 summary and a gap-list page of the demo's campaign, and the first summary after bursts of
 check-ins: ``bench/coverage.py``); on PostgreSQL, drive QR
 check-ins through gunicorn with wrk and compare them with a bare Django view and pgbench
-(``bench/checkin.py``); print a table and write ``bench/results/latest.json``.
+(``bench/checkin.py``), then race 200 residents with 100 points each through 50 simultaneous
+60-point redemptions each of one reward of stock 200, which must end in exactly 200 redemptions,
+9,800 refusals (409), no 5xx, every balance 40 and nothing below zero, and print the requests
+answered per second (``bench/redemptions.py``); print a table and write ``bench/results/latest.json``.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ from django.db import connection  # noqa: E402
 
 from bench.checkin import bench_checkin  # noqa: E402
 from bench.coverage import bench_coverage  # noqa: E402
+from bench.redemptions import PERSONS as REDEMPTION_PERSONS  # noqa: E402
+from bench.redemptions import bench_redemptions  # noqa: E402
 from bench.roster import ensure_community, write_roster  # noqa: E402
 from tongxin.accounts.models import User  # noqa: E402
 from tongxin.campaigns.models import Campaign  # noqa: E402
@@ -78,16 +83,24 @@ TARGETS = {  # figure: (target, unit); met when below the target, or at most it 
     "checkin_p99": (100.0, "ms"),
     "checkin_errors": (0, "requests"),
     "checkin_unverified": (0, "problems"),
+    # The points-store race (bench/redemptions.py): 200 residents with 100 points, 50 simultaneous
+    # 60-point redemptions each: exactly one each succeeds. Its rate has no target: it is printed.
+    "redemption_success": (200, "redemptions"),
+    "redemption_5xx": (0, "requests"),
+    "redemption_problems": (0, "problems"),
 }
-AT_MOST = {"roster_reimport_added", "checkin_errors", "checkin_unverified"}
+AT_MOST = {"roster_reimport_added", "checkin_errors", "checkin_unverified", "redemption_5xx", "redemption_problems"}
 AT_LEAST = {"checkin_rate"}  # met when at least the target
-COUNTS = {"people", "rows", "requests", "problems", "workers", "connections", "areas"}  # shown without decimals
+EXACTLY = {"redemption_success"}  # met when equal to the target
+COUNTS = {"people", "rows", "requests", "problems", "workers", "connections", "areas",
+          "redemptions"}  # shown without decimals
 UNITS = {"people_district": "people", "roster_created": "people", "roster_generate": "s", "roster_import": "s",
          "roster_import_rss": "MB", "roster_reimport": "s", "roster_reimport_rss": "MB",
          "roster_reimport_added": "rows", "checkin_bare_rate": "/s", "checkin_pgbench_rate": "/s",
          "checkin_vs_bare": "%", "checkin_vs_pgbench": "%", "checkin_cpu_bound": "/s", "checkin_workers": "workers",
          "checkin_connections": "connections", "coverage_burst_areas_100": "areas",
-         "coverage_burst_areas_1000": "areas"}
+         "coverage_burst_areas_1000": "areas", "redemption_rate": "/s", "redemption_refused": "requests",
+         "redemption_workers": "workers", "redemption_connections": "connections"}
 LABELS = {
     "seed_district": "seed_demo --scale district (all of it)",
     "seed_street": "seed_demo --scale street",
@@ -125,6 +138,15 @@ LABELS = {
     "checkin_cpu_bound": "check-ins/s the CPU per check-in allows",
     "checkin_workers": "gunicorn sync workers",
     "checkin_connections": "wrk connections",
+    "redemption_rate": "redemption race, requests answered per s",
+    "redemption_p50": "redemption p50",
+    "redemption_p99": "redemption p99",
+    "redemption_success": "redemptions that succeeded",
+    "redemption_refused": "redemptions refused (409, reason given)",
+    "redemption_5xx": "redemption responses 5xx",
+    "redemption_problems": "failed checks of the race",
+    "redemption_workers": "gunicorn sync workers",
+    "redemption_connections": "wrk connections",
 }
 ROSTER_ROWS = 100_000
 
@@ -258,6 +280,8 @@ def main() -> int:
                         help="rows of the roster to import (0: skip the import)")
     parser.add_argument("--checkin-seconds", type=float, default=20,
                         help="seconds of check-in load through gunicorn (0: skip the check-in benchmark)")
+    parser.add_argument("--redemption-persons", type=int, default=REDEMPTION_PERSONS,
+                        help="residents of the points-store race, 50 redemptions each (0: skip the race)")
     args = parser.parse_args()
 
     vendor = connection.vendor
@@ -327,6 +351,16 @@ def main() -> int:
             print(f"check-in benchmark failed: {error}")
             results["checkin_unverified"] = 1
 
+    # Right after the check-ins: the points-store race, with residents and a reward of its own.
+    if args.redemption_persons and vendor == "postgresql":
+        if args.redemption_persons != REDEMPTION_PERSONS:
+            TARGETS["redemption_success"] = (args.redemption_persons, "redemptions")
+        try:
+            results.update(bench_redemptions(street, persons=args.redemption_persons))
+        except RuntimeError as error:  # a missing tool, a server that did not start: say so, keep the rest
+            print(f"redemption race failed: {error}")
+            results["redemption_problems"] = 1
+
     rows = []
     print()
     print(f"{'figure':40} {'value':>12}  {'target':>12}  met")
@@ -335,11 +369,12 @@ def main() -> int:
         if target is None:
             met = None
         else:
-            met = value <= target if key in AT_MOST else value >= target if key in AT_LEAST else value < target
+            met = (value <= target if key in AT_MOST else value >= target if key in AT_LEAST
+                   else value == target if key in EXACTLY else value < target)
         rows.append({"figure": key, "label": LABELS.get(key, key), "value": round(value, 2), "unit": unit,
                      "target": target, "met": met})
         shown = f"{value:,.0f}" if unit in COUNTS else f"{value:,.1f} {unit}"
-        sign = "≤" if key in AT_MOST else "≥" if key in AT_LEAST else "<"
+        sign = "≤" if key in AT_MOST else "≥" if key in AT_LEAST else "=" if key in EXACTLY else "<"
         goal = "" if target is None else f"{sign} {target:g} {unit}"
         print(f"{LABELS.get(key, key):40} {shown:>12}  {goal:>12}  {'' if met is None else ('yes' if met else 'NO')}")
     print("slowest searches:", ", ".join(f"{q!r} {ms:.0f} ms" for ms, q in sorted(slowest, reverse=True)[:5]))

@@ -172,6 +172,9 @@ class AuditAction(models.TextChoices):
     """An earning rule (points per action, daily and period caps, active) was created or changed."""
     POINTS_STATEMENT_EXPORTED = "points_statement_exported", _("导出积分台账")
     """A community's points statement (entries and redemptions of a period) was exported to Excel."""
+    POINTS_FIGURES_EXPORTED = "points_figures_exported", _("导出积分统计")
+    """The points figures of an org and a period (by action, by child org, top earners, redemptions by
+    reward) were exported to Excel; ``changes`` holds the org and the period."""
 
 
 def _describe(obj: models.Model | None) -> tuple[str, str, str]:

@@ -37,27 +37,24 @@ def catalogue_of(org: Org | None, *, on_sale_only: bool = True) -> QuerySet[Rewa
     return qs.order_by("-active", "cost", "name")
 
 
+def _staff_orgs(user, kinds) -> QuerySet[Org]:
+    """The orgs of ``kinds`` under the account's store-staff scopes."""
+    under = Q()
+    for path in scope_paths(user, STORE_ROLES):
+        under |= Q(path__startswith=path)
+    if not under:
+        return Org.objects.none()
+    return Org.objects.filter(under, kind__in=kinds).order_by("path")
+
+
 def store_communities(user) -> QuerySet[Org]:
     """The communities (villages) where the account runs the store: under its staff scopes."""
-    paths = scope_paths(user, STORE_ROLES)
-    if not paths:
-        return Org.objects.none()
-    under = Q()
-    for path in paths:
-        under |= Q(path__startswith=path)
-    return Org.objects.filter(under, kind__in=[OrgKind.COMMUNITY, OrgKind.VILLAGE]).order_by("path")
+    return _staff_orgs(user, [OrgKind.COMMUNITY, OrgKind.VILLAGE])
 
 
 def rule_orgs(user) -> QuerySet[Org]:
     """The orgs whose earning rules the account edits: its streets and communities."""
-    paths = scope_paths(user, STORE_ROLES)
-    if not paths:
-        return Org.objects.none()
-    under = Q()
-    for path in paths:
-        under |= Q(path__startswith=path)
-    kinds = [OrgKind.STREET, OrgKind.TOWNSHIP, OrgKind.COMMUNITY, OrgKind.VILLAGE]
-    return Org.objects.filter(under, kind__in=kinds).order_by("path")
+    return _staff_orgs(user, [OrgKind.STREET, OrgKind.TOWNSHIP, OrgKind.COMMUNITY, OrgKind.VILLAGE])
 
 
 def rules_of(org: Org) -> QuerySet[EarningRule]:
