@@ -4,9 +4,11 @@ balance never below zero; the same Idempotency-Key redeems once."""
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.utils import timezone
 
 from tongxin.points.models import CapPeriod, EarningRule, PointsAccount, PointsEntry, Redemption, Reward, RewardKind
@@ -84,3 +86,20 @@ def test_cancel_and_expire_refund_and_put_the_stock_back(shop):
     account = PointsAccount.objects.get(person=person)
     assert account.balance == sum(PointsEntry.objects.filter(account=account).values_list("amount", flat=True))
     assert account.spent == 0
+
+
+def test_the_daily_job_expires_what_waited_too_long_once(shop):
+    street, soap, _parking = shop
+    person = street.resident_a
+    old = redemption_create(by=None, person=person, reward=soap, key="old", at=timezone.now() - timedelta(days=8))
+    fresh = redemption_create(by=None, person=person, reward=soap, key="fresh")
+    out = StringIO()
+    call_command("points_expire", stdout=out)
+    assert "已过期 1 笔兑换" in out.getvalue()
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (old.status, fresh.status) == ("expired", "pending")
+    assert balance_of(person) == 70
+    out = StringIO()
+    call_command("points_expire", stdout=out)
+    assert "已过期 0 笔兑换" in out.getvalue()
