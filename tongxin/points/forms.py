@@ -95,11 +95,39 @@ class RuleForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    since = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    until = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def clean(self):
         data = super().clean()
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             self.add_error("until", _("截止日期不能早于起始日期"))
+        return data
+
+
+FIGURES_MAX_DAYS = 366
+DATE_HELP = _("日期格式不正确，请按 2024-09-10 的格式填写")
+
+
+class FiguresPeriodForm(forms.Form):
+    """The period of the figures page, ``?from=YYYY-MM-DD&to=YYYY-MM-DD``: both days included, at
+    most a year (a year's figures are what the reports ask for; longer ones would only be slow)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "from" is a Python keyword, so the fields cannot be declared on the class.
+        for name, label in (("from", _("开始日期")), ("to", _("结束日期"))):
+            self.fields[name] = forms.DateField(
+                label=label, error_messages={"invalid": DATE_HELP, "required": _("请填写%(label)s") % {"label": label}},
+                # ISO, whatever the locale's first input format: <input type="date"> reads no other.
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("from"), data.get("to")
+        if start and end:
+            if end < start:
+                self.add_error("to", _("结束日期不能早于开始日期"))
+            elif (end - start).days + 1 > FIGURES_MAX_DAYS:
+                self.add_error("to", _("一次最多统计一年，请缩短统计期间"))
         return data

@@ -22,4 +22,6 @@ urlpatterns = [
     path("rules/", views.rules, name="rules"),
     path("statement/", views.statement, name="statement"),
     path("statement/export/", views.statement_export, name="statement_export"),
+    path("figures/", views.figures_page, name="figures"),
+    path("figures/export/", views.figures_export, name="figures_export"),
 ]

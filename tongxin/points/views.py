@@ -3,14 +3,15 @@
 On a phone, for a resident or member: my points (balance, the daily check-in, history), the
 catalogue of their community with a redeem form, my codes (the pickup code large, with a QR code;
 cancel a pending one). For staff of the community: the counter (核销), the catalogue, the earning
-rules and the statement of a period.
+rules and the statement of a period. For staff and superiors: the figures (积分统计) of an org and
+a period, its children side by side with drill-down, and their Excel download.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
-from datetime import timedelta
+from datetime import date, timedelta
 
 import qrcode
 import qrcode.image.svg
@@ -21,19 +22,24 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongxin.learning.services.exports import filename_part
 from tongxin.learning.views.filters import paged, xlsx_response
+from tongxin.orgs.models import Org
+from tongxin.orgs.selectors import org_ancestors
 
+from .figures import points_figures
 from .forms import (
-    CounterForm, PeriodForm, RedeemForm, RestockForm, RewardCreateForm, RewardForm, RuleForm, add_service_errors,
+    CounterForm, FiguresPeriodForm, PeriodForm, RedeemForm, RestockForm, RewardCreateForm, RewardForm, RuleForm,
+    add_service_errors,
 )
 from .models import RedemptionStatus, Reward
 from .selectors import pages as selectors
 from .services.catalogue import REWARD_FIELDS, earning_rule_save, reward_create, reward_restock, reward_update
-from .services.exports import statement_export_workbook
+from .services.exports import figures_export_workbook, statement_export_workbook
 from .services.ledger import CHECKIN, NotEnoughPoints, balance_of, community_of_path, points_checkin
 from .services.store import OutOfStock, RedemptionConflict, redemption_cancel, redemption_create, redemption_verify
 
@@ -349,4 +355,85 @@ def statement_export(request):
     statement_export_workbook(by=request.user, statement=selectors.statement_for(org, since, until), out=out)
     filename = _("积分台账-%(org)s-%(since)s-%(until)s.xlsx") % {
         "org": filename_part(org.name), "since": since.strftime("%Y%m%d"), "until": until.strftime("%Y%m%d")}
+    return xlsx_response(out, filename)
+
+
+# --- Figures (积分统计) ---------------------------------------------------------------------------
+
+FIGURES = "points.view_figures"
+
+
+def _figures_org(request) -> tuple[Org, list[Org]]:
+    """The org of ``?org=`` (an id) among those whose figures the account reads, else the highest
+    of them. An id outside them — another street's, or none at all — is refused (403) rather than
+    replaced, so that a drill-down link never quietly shows other figures than it names."""
+    orgs = list(selectors.figures_orgs(request.user))
+    if not orgs:
+        raise PermissionDenied
+    wanted = request.GET.get("org", "").strip()
+    if not wanted:
+        return min(orgs, key=lambda o: (o.depth, o.path)), orgs
+    org = next((o for o in orgs if str(o.pk) == wanted), None)
+    if org is None or not request.user.has_perm(FIGURES, org):
+        raise PermissionDenied
+    return org, orgs
+
+
+def _figures_period(request) -> tuple[FiguresPeriodForm, date | None, date | None]:
+    """The form of ``?from=&to=`` and its period (this month without them); no period if invalid."""
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    bound = "from" in request.GET or "to" in request.GET
+    form = FiguresPeriodForm(request.GET if bound else None, initial={"from": first, "to": today})
+    if not bound:
+        return form, first, today
+    if form.is_valid():
+        return form, form.cleaned_data["from"], form.cleaned_data["to"]
+    return form, None, None
+
+
+def _figures_query(org_id: int, date_from: date, date_to: date) -> str:
+    return urlencode({"org": org_id, "from": date_from.isoformat(), "to": date_to.isoformat()})
+
+
+@login_required
+def figures_page(request):
+    org, orgs = _figures_org(request)
+    form, date_from, date_to = _figures_period(request)
+    user = request.user
+    context = {"org": org, "orgs": orgs, "form": form, "runs_store": selectors.store_communities(user).exists(),
+               "definitions": selectors.FIGURES_DEFINITIONS}
+    if date_from is None:
+        return render(request, "points/figures.html", context, status=400)
+    f = points_figures(org, date_from, date_to)
+    seen = {o.pk for o in orgs}
+
+    def url(org_id: int) -> str:
+        return f"{reverse('points:figures')}?{_figures_query(org_id, date_from, date_to)}"
+
+    statuses = RedemptionStatus.choices
+    return render(request, "points/figures.html", {
+        **context, "f": f, "query": _figures_query(org.pk, date_from, date_to), "totals": selectors.figures_totals(f),
+        "crumbs": [(o, url(o.pk)) for o in [*org_ancestors(org), org] if o.pk in seen],
+        "actions": [{"m": m, "net": m.spent - m.refunded} for m in f.by_action],
+        # A child is drilled into through the same check as ?org= (the picker's orgs).
+        "children": [{"m": m, "net": m.spent - m.refunded,
+                      "url": url(m.key) if m.key in seen and m.key != org.pk else None} for m in f.by_org],
+        "top": [(earners[0].community, earners) for earners in f.top_earners.values()],
+        "statuses": [label for _value, label in statuses],
+        "rewards": [(r, [(value, r.by_status.get(value, 0)) for value, _label in statuses]) for r in f.rewards],
+    })
+
+
+@login_required
+def figures_export(request):
+    """The figures of the page, as .xlsx; a period the form refuses shows the page with its errors."""
+    org, _orgs = _figures_org(request)
+    _form, date_from, date_to = _figures_period(request)
+    if date_from is None:
+        return figures_page(request)
+    out = tempfile.TemporaryFile()
+    figures_export_workbook(by=request.user, figures=points_figures(org, date_from, date_to), out=out)
+    filename = _("积分统计-%(org)s-%(from)s-%(to)s.xlsx") % {
+        "org": filename_part(org.name), "from": date_from.strftime("%Y%m%d"), "to": date_to.strftime("%Y%m%d")}
     return xlsx_response(out, filename)

@@ -1,6 +1,6 @@
 """Reads of the points pages: a person's entries and redemptions, a community's catalogue, the
-communities a staff account runs a store for, and a community's statement for a period (totals as
-SQL aggregates)."""
+communities a staff account runs a store for, a community's statement for a period (totals as
+SQL aggregates), and the orgs whose figures (积分统计, ``points.figures``) an account reads."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from tongxin.accounts.selectors import scope_paths
 from tongxin.orgs.models import Org, OrgKind
 from tongxin.people.models import Person
 
+from ..figures import TOP, PointsFigures
 from ..models import EarningRule, EntryKind, PointsEntry, Redemption, RedemptionStatus, Reward
-from ..permissions import STORE_ROLES
+from ..permissions import FIGURES_ROLES, STORE_ROLES
 
 
 def person_entries(person: Person) -> QuerySet[PointsEntry]:
@@ -37,10 +40,10 @@ def catalogue_of(org: Org | None, *, on_sale_only: bool = True) -> QuerySet[Rewa
     return qs.order_by("-active", "cost", "name")
 
 
-def _staff_orgs(user, kinds) -> QuerySet[Org]:
-    """The orgs of ``kinds`` under the account's store-staff scopes."""
+def _orgs_under(user, roles, kinds) -> QuerySet[Org]:
+    """The orgs of ``kinds`` under the account's scopes of ``roles``, in the order of the tree."""
     under = Q()
-    for path in scope_paths(user, STORE_ROLES):
+    for path in scope_paths(user, roles):
         under |= Q(path__startswith=path)
     if not under:
         return Org.objects.none()
@@ -49,12 +52,47 @@ def _staff_orgs(user, kinds) -> QuerySet[Org]:
 
 def store_communities(user) -> QuerySet[Org]:
     """The communities (villages) where the account runs the store: under its staff scopes."""
-    return _staff_orgs(user, [OrgKind.COMMUNITY, OrgKind.VILLAGE])
+    return _orgs_under(user, STORE_ROLES, [OrgKind.COMMUNITY, OrgKind.VILLAGE])
 
 
 def rule_orgs(user) -> QuerySet[Org]:
     """The orgs whose earning rules the account edits: its streets and communities."""
-    return _staff_orgs(user, [OrgKind.STREET, OrgKind.TOWNSHIP, OrgKind.COMMUNITY, OrgKind.VILLAGE])
+    return _orgs_under(user, STORE_ROLES, [OrgKind.STREET, OrgKind.TOWNSHIP, OrgKind.COMMUNITY, OrgKind.VILLAGE])
+
+
+# The orgs with figures of their own: from a city down to the communities; the points of a grid or
+# a building are their community's (entries carry the community).
+FIGURES_KINDS = (OrgKind.CITY, OrgKind.DISTRICT, OrgKind.STREET, OrgKind.TOWNSHIP, OrgKind.COMMUNITY,
+                 OrgKind.VILLAGE)
+
+
+def figures_orgs(user) -> QuerySet[Org]:
+    """The orgs whose points figures the account reads (``points.view_figures``): its staff and
+    superior scopes and the places under them, in the order of the tree."""
+    return _orgs_under(user, FIGURES_ROLES, FIGURES_KINDS)
+
+
+# What each figure of the page and the export counts, in a line.
+FIGURES_DEFINITIONS = {
+    "totals": _("获得积分：统计期内居民获得的积分；兑换使用：统计期内兑换商品所用的积分；"
+                "退还：统计期内因兑换取消或过期退回的积分；净使用 = 兑换使用 − 退还；"
+                "参与人数：统计期内获得过积分的人数（每人只计一次）。"),
+    "by_action": _("每类事项在统计期内获得、兑换使用和退还的积分。"),
+    "by_org": _("各下级在统计期内获得、兑换使用和退还的积分，按居民所在社区归属。"),
+    "top": format_lazy(_("每个社区统计期内获得积分最多的前 {n} 人，只计获得，不减兑换。"), n=TOP),
+    "rewards": _("统计期内提交的兑换，按商品统计笔数、件数、所用积分和各状态笔数（状态为当前状态）。"),
+}
+
+
+def figures_totals(figures: PointsFigures) -> list[tuple[str, str, int]]:
+    """The totals of the figures as ``(key, label, value)``: the page's and the export's."""
+    return [
+        ("earned", _("获得积分"), figures.earned),
+        ("spent", _("兑换使用"), figures.spent),
+        ("refunded", _("退还"), figures.refunded),
+        ("net", _("净使用"), figures.spent - figures.refunded),
+        ("participants", _("参与人数"), figures.participants),
+    ]
 
 
 def rules_of(org: Org) -> QuerySet[EarningRule]:
