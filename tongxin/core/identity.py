@@ -110,3 +110,14 @@ def mask_phone(phone: str) -> str:
     if not phone:
         return ""
     return phone[:3] + "****" + phone[-4:]
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9])([0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9Xx])")
+_PHONE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9][0-9]{9})(?![0-9])")
+
+
+def mask_personal_numbers(text: str) -> str:
+    """Phone and ID numbers typed into free text, masked as everywhere else in the app:
+    ``"联系 13812345678"`` → ``"联系 138****5678"``; ID numbers likewise (1501**********1234)."""
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(1)), text)
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(1)), text)

@@ -37,17 +37,8 @@ from tongxin.orgs.models import Household, Org
 from tongxin.people.selectors import person_get_visible
 
 from .api_schemas import (
-    ClaimIn,
-    FiguresQuery,
-    FiguresWithChildrenOut,
-    OnBehalfIn,
-    RateIn,
-    RefusalOut,
-    TransitionIn,
-    VoiceDetailOut,
-    VoiceIn,
-    VoicesOut,
-    VoicesQuery,
+    ClaimIn, FiguresQuery, FiguresWithChildrenOut, OnBehalfIn, RateIn, RefusalOut, TransitionIn, VoiceDetailOut,
+    VoiceIn, VoicesOut, VoicesQuery,
 )
 from .models import Channel, Library, Voice, VoiceCategory, VoiceKind, VoiceStatus
 from .selectors.figures import figures_as_dict, figures_default_org, voice_figures, voice_figures_by_child

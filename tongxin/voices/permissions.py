@@ -80,7 +80,15 @@ def may_claim(user, voice) -> bool:
     member = getattr(person, "party_member", None) if person is not None else None
     if member is None or person.pk == voice.person_id:
         return False
-    return voice.org_path.startswith(street_path_of(person.org_path))
+    return voice.org_path.startswith(_street_path_of_person(person))
+
+
+def _street_path_of_person(person) -> str:
+    """``street_path_of`` the person's place, kept on the instance: a page of wishes asks for
+    each card, and the request's user carries the same person throughout."""
+    if getattr(person, "_street_path", None) is None:
+        person._street_path = street_path_of(person.org_path)
+    return person._street_path
 
 
 rules.add_perm("voices.record_voice", _over_org(RECORD_ROLES))

@@ -13,7 +13,6 @@ Every other caller is.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import BinaryIO
@@ -29,7 +28,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from tongxin.core.audit import AuditAction, audit_record
-from tongxin.core.identity import mask_id_number, mask_phone
+from tongxin.core.identity import mask_personal_numbers
 from tongxin.orgs.models import Org
 from tongxin.people.models import Person
 from tongxin.people.roster.export import excel_safe
@@ -193,16 +192,6 @@ def distribution_record(*, by, material: Material, quantity: int = 1, person: Pe
 # Exports are audited writes, so they live with the services. Cells are written through
 # ``export_cell``: text is made formula-safe (``excel_safe``) and any phone or ID number typed
 # into a note is masked, as everywhere else in the app.
-
-_ID_IN_TEXT = re.compile(r"(?<![0-9])([0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9Xx])")
-_PHONE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9][0-9]{9})(?![0-9])")
-
-
-def mask_personal_numbers(text: str) -> str:
-    """``"联系 13812345678"`` → ``"联系 138****5678"``; ID numbers likewise (1501**********1234)."""
-    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(1)), text)
-    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(1)), text)
-
 
 def export_cell(sheet, value):
     if value is None:

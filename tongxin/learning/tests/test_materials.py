@@ -14,9 +14,8 @@ from django.utils import timezone
 from tongxin.accounts.models import Role
 from tongxin.core.models import AuditEntry
 from tongxin.learning.models import Distribution, Material, MaterialKind
-from tongxin.learning.services.materials import (
-    distribution_record, mask_personal_numbers, material_create, material_restock,
-)
+from tongxin.core.identity import mask_personal_numbers
+from tongxin.learning.services.materials import distribution_record, material_create, material_restock
 from tongxin.orgs.models import OrgKind
 from tongxin.orgs.services import org_create
 

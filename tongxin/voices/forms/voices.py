@@ -228,17 +228,33 @@ class AssignForm(ActionForm):
         ).order_by("path")
 
 
-def claim_units(user, voice: Voice) -> QuerySet[Org]:
+def claim_units(user, voice: Voice, *, staff_units=None, member_units=None) -> list[Org]:
     """The partner units (共建单位) the account may claim a wish for: any, for staff over the
-    wish's place; for a party member, the units their branch belongs to."""
-    units = Org.objects.filter(is_co_building_unit=True).order_by("name")
+    wish's place; for a party member, the units their branch belongs to. A page of many wishes
+    passes the two lists it read once (``wish_wall_units``)."""
     if user.has_perm("voices.record_voice", voice.org):
-        return units
+        return staff_units if staff_units is not None else list(_co_building_units())
+    if member_units is not None:
+        return member_units
+    return list(_member_units(user))
+
+
+def _co_building_units() -> QuerySet[Org]:
+    return Org.objects.filter(is_co_building_unit=True).order_by("name")
+
+
+def _member_units(user) -> QuerySet[Org]:
     person = user.person if getattr(user, "person_id", None) else None
     member = getattr(person, "party_member", None) if person is not None else None
     if member is None:
         return Org.objects.none()
-    return units.filter(path__in=ancestor_paths(member.branch.path))
+    return _co_building_units().filter(path__in=ancestor_paths(member.branch.path))
+
+
+def wish_wall_units(user) -> dict[str, list[Org]]:
+    """The units for every card of the wish wall, read once: all partner units (for the wishes the
+    account is staff over) and the member's own (for the others)."""
+    return {"staff_units": list(_co_building_units()), "member_units": list(_member_units(user))}
 
 
 class ClaimForm(ActionForm):
@@ -247,11 +263,13 @@ class ClaimForm(ActionForm):
                        empty_label=gettext_lazy("（以个人名义）"))
     note = _note_field(gettext_lazy("打算怎么办（可不填）"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, units: dict[str, list[Org]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        units = claim_units(self.user, self.voice)
-        if units.exists():
-            self.fields["unit"].queryset = units
+        allowed = claim_units(self.user, self.voice, **(units or {}))
+        if allowed:
+            field = self.fields["unit"]
+            field.queryset = Org.objects.filter(pk__in=[unit.pk for unit in allowed])  # checked on a POST
+            field.choices = [("", field.empty_label)] + [(unit.pk, field.label_from_instance(unit)) for unit in allowed]
         else:
             del self.fields["unit"]
 

@@ -56,24 +56,8 @@ from tongxin.campaigns.models import Campaign
 from tongxin.orgs.models import Household, Org, OrgKind
 
 from ..models import (
-    Channel,
-    DeedKind,
-    GoodDeed,
-    Library,
-    Project,
-    ProjectStatus,
-    Rating,
-    Rectification,
-    RectificationMode,
-    RectificationStatus,
-    Visit,
-    VisitReason,
-    Voice,
-    VoiceAction,
-    VoiceCategory,
-    VoiceEvent,
-    VoiceKind,
-    VoiceStatus,
+    Channel, DeedKind, GoodDeed, Library, Project, ProjectStatus, Rating, Rectification, RectificationMode,
+    RectificationStatus, Visit, VisitReason, Voice, VoiceAction, VoiceCategory, VoiceEvent, VoiceKind, VoiceStatus,
 )
 from ..permissions import VIEW_ROLES
 from ..services.workflow import OPEN

@@ -11,19 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
+    Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone

@@ -33,12 +33,7 @@ from tongxin.core.audit import AuditAction, audit_record
 from tongxin.orgs.models import Org
 
 from ..models import (
-    Rectification,
-    RectificationMode,
-    RectificationPhase,
-    RectificationSource,
-    RectificationStatus,
-    Voice,
+    Rectification, RectificationMode, RectificationPhase, RectificationSource, RectificationStatus, Voice,
 )
 from .projects import PROJECT_ORG_KINDS
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.core.audit import AuditAction, audit_record
-from tongxin.learning.services.materials import mask_personal_numbers
+from tongxin.core.identity import mask_personal_numbers
 from tongxin.orgs.models import Household
 from tongxin.people.models import Person
 

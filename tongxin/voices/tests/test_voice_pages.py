@@ -294,7 +294,7 @@ def test_the_wish_wall_shows_members_wishes_to_claim_without_personal_details(cl
     as_role(client, street, "party_member")
     response = client.get("/voices/wishes/")
     page = text(response)
-    assert "希望有人帮忙买菜，联系电话***" in page and "13812345678" not in response.content.decode()
+    assert "希望有人帮忙买菜，联系电话138****5678" in page and "13812345678" not in response.content.decode()
     assert "张三" not in page and not_yet.text not in page
     assert "我来接单" in page and "以共建单位名义" not in page
     staff_page = text(as_role(client, street, "community_worker").get("/voices/wishes/"))
@@ -464,3 +464,27 @@ def test_the_sent_page_tells_what_happens_next(client, street):
     page = text(as_role(client, street, "resident").get(f"/voices/{voice.pk}/sent/"))
     assert "受理后，您的心愿会出现在心愿墙上" in page and "因为提到：" in page
     assert as_role(client, street, "party_member").get(f"/voices/{voice.pk}/sent/").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["community_worker", "party_member"])
+def test_the_wish_wall_costs_the_same_queries_for_two_wishes_or_eight(client, street, role):
+    """The partner units and the member's street are read once for the page, not once a card."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    org_create(by=None, code="BLP-U1", name="科尔沁区供电公司", kind=OrgKind.UNIT, parent=street.street,
+               is_co_building_unit=True)
+    as_role(client, street, role)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/voices/wishes/").status_code == 200
+        return len(captured.captured_queries)
+
+    places = ["小区东门", "3号楼前", "活动室", "菜市场旁", "幼儿园门口", "广场", "车棚", "老年食堂"]
+    for place in places[:2]:
+        bring_to(street, S.ACCEPTED, text=f"希望在{place}装一排路灯，晚上出门方便")
+    two = queries()
+    for place in places[2:]:
+        bring_to(street, S.ACCEPTED, text=f"希望在{place}装一排路灯，晚上出门方便")
+    assert queries() == two

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tongxin.accounts.selectors import scope_paths
-from tongxin.learning.services.materials import mask_personal_numbers
+from tongxin.core.identity import mask_personal_numbers
 from tongxin.learning.views.filters import date_param, org_param, paged, sort_param
 from tongxin.people.models import Person
 

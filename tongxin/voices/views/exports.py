@@ -18,16 +18,8 @@ from tongxin.learning.views.filters import org_param, xlsx_response
 from tongxin.orgs.models import Org
 
 from ..models import (
-    Channel,
-    DeedKind,
-    ProjectStatus,
-    RectificationMode,
-    RectificationSource,
-    RectificationStatus,
-    VisitReason,
-    VoiceCategory,
-    VoiceKind,
-    VoiceStatus,
+    Channel, DeedKind, ProjectStatus, RectificationMode, RectificationSource, RectificationStatus, VisitReason,
+    VoiceCategory, VoiceKind, VoiceStatus,
 )
 from ..permissions import VIEW_ROLES
 from ..selectors.deeds import DEED_SORTS, deed_list
@@ -37,12 +29,8 @@ from ..selectors.projects import PROJECT_SORTS, project_list
 from ..selectors.rectifications import RECTIFICATION_SORTS, rectification_list
 from ..selectors.visits import ORDINARY, VISIT_SORTS, visit_list
 from ..services.exports import (
-    deeds_export_workbook,
-    figures_export_workbook,
-    projects_export_workbook,
-    rectifications_export_workbook,
-    visits_export_workbook,
-    voices_export_workbook,
+    deeds_export_workbook, figures_export_workbook, projects_export_workbook, rectifications_export_workbook,
+    visits_export_workbook, voices_export_workbook,
 )
 from .figures import figures_params
 from .visits import FIGURES, campaign_param, list_period

@@ -27,13 +27,7 @@ from tongxin.orgs.selectors import org_ancestors
 
 from ..models import Library
 from ..selectors.figures import (
-    DEFINITIONS,
-    ChildFigures,
-    Tally,
-    VoiceFigures,
-    figures_default_org,
-    figures_orgs_for,
-    voice_figures,
+    DEFINITIONS, ChildFigures, Tally, VoiceFigures, figures_default_org, figures_orgs_for, voice_figures,
     voice_figures_by_child,
 )
 from ..selectors.lists import RESULTS

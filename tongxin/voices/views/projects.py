@@ -20,41 +20,18 @@ from tongxin.learning.views.filters import campaign_param, org_param, orgs_in_sc
 from tongxin.people.models import Person
 
 from ..forms.projects import (
-    MilestoneAddForm,
-    MilestoneDoneForm,
-    MilestoneFormSet,
-    MilestoneUndoForm,
-    ProjectForm,
-    SupervisorCommentForm,
-    add_service_errors,
-    manageable_orgs,
+    MilestoneAddForm, MilestoneDoneForm, MilestoneFormSet, MilestoneUndoForm, ProjectForm, SupervisorCommentForm,
+    add_service_errors, manageable_orgs,
 )
 from ..models import Milestone, Project, ProjectStatus, Voice
 from ..permissions import VIEW_ROLES
 from ..selectors.projects import (
-    PROJECT_SORTS,
-    is_project_viewer,
-    project_comments,
-    project_counts,
-    project_get_visible,
-    project_list,
-    project_milestones,
-    project_supervisors,
-    supervised_by,
-    supervisor_candidates,
-    supervisor_link,
+    PROJECT_SORTS, is_project_viewer, project_comments, project_counts, project_get_visible, project_list,
+    project_milestones, project_supervisors, supervised_by, supervisor_candidates, supervisor_link,
 )
 from ..services.projects import (
-    may_manage,
-    milestone_add,
-    milestone_done,
-    milestone_undo,
-    project_create,
-    project_start,
-    project_update,
-    supervisor_appoint,
-    supervisor_comment,
-    supervisor_remove,
+    may_manage, milestone_add, milestone_done, milestone_undo, project_create, project_start, project_update,
+    supervisor_appoint, supervisor_comment, supervisor_remove,
 )
 
 

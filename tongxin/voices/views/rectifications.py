@@ -17,34 +17,18 @@ from tongxin.learning.forms.study import AREA_KINDS, campaigns_seen_by
 from tongxin.learning.views.filters import campaign_param, org_param, orgs_in_scope, paged, sort_param
 
 from ..forms.projects import (
-    FixForm,
-    PhaseDoneForm,
-    PhaseFormSet,
-    RectificationForm,
-    ReopenForm,
-    add_service_errors,
-    manageable_orgs,
+    FixForm, PhaseDoneForm, PhaseFormSet, RectificationForm, ReopenForm, add_service_errors, manageable_orgs,
 )
 from ..models import Rectification, RectificationMode, RectificationPhase, RectificationSource, RectificationStatus
 from ..permissions import VIEW_ROLES
 from ..selectors.projects import is_project_viewer
 from ..selectors.rectifications import (
-    RECTIFICATION_SORTS,
-    rectification_counts,
-    rectification_get_visible,
-    rectification_history,
-    rectification_list,
+    RECTIFICATION_SORTS, rectification_counts, rectification_get_visible, rectification_history, rectification_list,
     rectification_phases,
 )
 from ..services.rectifications import (
-    RectificationEvent,
-    may_manage,
-    moves_open,
-    phase_done,
-    rectification_create,
-    rectification_fix,
-    rectification_reopen,
-    rectification_start,
+    RectificationEvent, may_manage, moves_open, phase_done, rectification_create, rectification_fix,
+    rectification_reopen, rectification_start,
 )
 from .projects import source_voice_param
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from tongxin.accounts.selectors import scope_filter, scope_paths, user_role_scopes
 from tongxin.campaigns.models import Campaign
 from tongxin.campaigns.selectors import campaign_get_visible, campaign_visible_q
-from tongxin.learning.services.materials import mask_personal_numbers
+from tongxin.core.identity import mask_personal_numbers
 from tongxin.learning.views.filters import date_param, org_param, paged, sort_param
 from tongxin.orgs.models import Org, OrgKind
 from tongxin.orgs.selectors import org_ancestors
@@ -31,24 +31,9 @@ from ..forms.voices import add_service_errors
 from ..models import VisitReason
 from ..permissions import RECORD_ROLES, VIEW_ROLES
 from ..selectors.visits import (
-    ORDINARY,
-    REASON_SHORT,
-    VISIT_SORTS,
-    Period,
-    campaigns_under_way,
-    household_get_visitable,
-    household_search,
-    households_not_visited,
-    period_for,
-    this_year,
-    visit_counts,
-    visit_coverage,
-    visit_get_visible,
-    visit_list,
-    visit_places_for,
-    visit_progress,
-    visitors_in,
-    visits_by,
+    ORDINARY, REASON_SHORT, VISIT_SORTS, Period, campaigns_under_way, household_get_visitable, household_search,
+    households_not_visited, period_for, this_year, visit_counts, visit_coverage, visit_get_visible, visit_list,
+    visit_places_for, visit_progress, visitors_in, visits_by,
 )
 from ..services.visits import visit_record
 

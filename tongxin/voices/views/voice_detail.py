@@ -20,20 +20,8 @@ from ..selectors.lists import possible_duplicates
 from ..services.escalation import voice_escalate
 from ..services.publishing import voice_publish, voice_unpublish
 from ..services.workflow import (
-    VoiceConflict,
-    voice_accept,
-    voice_assign,
-    voice_claim,
-    voice_classify,
-    voice_close,
-    voice_follow_up,
-    voice_merge,
-    voice_note,
-    voice_rate,
-    voice_reject,
-    voice_reopen,
-    voice_resolve,
-    voice_start,
+    VoiceConflict, voice_accept, voice_assign, voice_claim, voice_classify, voice_close, voice_follow_up, voice_merge,
+    voice_note, voice_rate, voice_reject, voice_reopen, voice_resolve, voice_start,
 )
 from .voices import _next_url, _suggestion, _visible_voice
 

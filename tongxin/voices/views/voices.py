@@ -15,37 +15,23 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tongxin.accounts.selectors import scope_filter, scope_paths, user_role_scopes
+from tongxin.core.identity import mask_personal_numbers
 from tongxin.learning.views.filters import org_param, paged
 from tongxin.orgs.models import Org, OrgKind
 from tongxin.people.models import Person
 
 from ..forms.voices import (
-    ACTION_FORMS,
-    RATE,
-    CategoryForm,
-    ClaimForm,
-    VoiceRecordForm,
-    VoiceSubmitForm,
-    add_service_errors,
-    record_places,
+    ACTION_FORMS, RATE, CategoryForm, ClaimForm, VoiceRecordForm, VoiceSubmitForm, add_service_errors, record_places,
+    wish_wall_units,
 )
 from ..models import Channel, Voice, VoiceAction, VoiceCategory, VoiceKind, VoiceStatus
 from ..permissions import RECORD_ROLES, VIEW_ROLES
 from ..selectors.lists import (
-    RESULTS,
-    board_counts,
-    board_items,
-    library_counts,
-    record_candidates,
-    voice_list,
-    voice_queue,
-    voices_of_person,
-    voices_overdue,
-    wishes_open,
+    RESULTS, board_counts, board_items, library_counts, record_candidates, voice_list, voice_queue, voices_of_person,
+    voices_overdue, wishes_open,
 )
 from ..services.categories import may_edit_categories, voice_category_save
 from ..services.intake import voice_submit
-from ..services.publishing import PERSONAL_PATTERNS
 from ..services.workflow import VoiceConflict, voice_claim
 from ..text import suggest
 
@@ -115,13 +101,6 @@ def _suggestion(voice: Voice) -> dict:
     found = suggest(voice.text, voice.kind)
     return {"library": voice.get_suggested_library_display(), "category": category,
             "keywords": list(found.keywords)[:6] if found.category == voice.suggested_category else []}
-
-
-def masked_text(text: str) -> str:
-    """A wish's text for those who may claim it but not see the item: phone and ID numbers hidden."""
-    for pattern, _label in PERSONAL_PATTERNS:
-        text = pattern.sub("***", text)
-    return text
 
 
 # --- Intake -------------------------------------------------------------------------------------
@@ -291,13 +270,14 @@ def wish_wall_view(request):
     if not (scope_paths(user, RECORD_ROLES) or _is_member(user)):
         raise PermissionDenied
     page, query = paged(request, wishes_open(user), size=24)
+    units = wish_wall_units(user)
     cards = []
     for voice in page:
         sees = user.has_perm("voices.view_voice", voice)
-        form = (ClaimForm(voice=voice, user=user, prefix="claim") if voice.claimable
+        form = (ClaimForm(voice=voice, user=user, prefix="claim", units=units) if voice.claimable
                 and user.has_perm("voices.claim_wish", voice) else None)
         cards.append({"voice": voice, "sees": sees, "form": form,
-                      "text": voice.text if sees else (voice.public_summary or masked_text(voice.text))})
+                      "text": voice.text if sees else (voice.public_summary or mask_personal_numbers(voice.text))})
     return render(request, "voices/wish_wall.html", {"page": page, "query": query, "cards": cards})
 
 
