@@ -141,7 +141,11 @@ def test_residents_cannot_plan(client, street):
 
 
 def test_edit_and_close_from_the_pages(client, street):
-    session = _session(street)
+    # Started, and early enough in its day that two hours later is the same day: the form takes one
+    # day and two times (run at 22:30, "now − 10 min + 2 h" would end before it starts).
+    started = timezone.localtime() - timedelta(minutes=10)
+    latest = started.replace(hour=21, minute=0, second=0, microsecond=0)
+    session = _session(street, starts_in=min(started, latest) - timezone.localtime())
     as_role(client, street, "community_worker")
     local = timezone.localtime(session.starts_at)
     response = client.post(f"/learning/sessions/{session.pk}/edit/", {
