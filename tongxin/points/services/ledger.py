@@ -40,6 +40,10 @@ class NotEnoughPoints(ValidationError):
     """The balance does not cover the spend: the caller answers 409 with this message."""
 
 
+def not_enough_points(*, need: int, have: int) -> NotEnoughPoints:
+    return NotEnoughPoints(_("积分不足：需要 %(need)d 分，当前余额 %(have)d 分") % {"need": need, "have": have})
+
+
 @dataclass(frozen=True)
 class Award:
     """What an award did: the entry (``None`` when nothing was awarded) and why not."""
@@ -81,8 +85,7 @@ def _write(*, account: PointsAccount, amount: int, kind: str, action: str, reaso
            at: datetime | None = None) -> PointsEntry:
     """The entry, the account's new balance and the audit entry, on the locked ``account``."""
     if account.balance + amount < 0:
-        raise NotEnoughPoints(_("积分不足：需要 %(need)d 分，当前余额 %(have)d 分") % {
-            "need": -amount, "have": account.balance})
+        raise not_enough_points(need=-amount, have=account.balance)
     source_type, source_id = _source(source)
     entry = PointsEntry(
         account=account, person_id=account.person_id, org_id=account.org_id, org_path=account.org_path,

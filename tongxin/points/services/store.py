@@ -28,7 +28,9 @@ from tongxin.core.audit import AuditAction, audit_record
 from tongxin.people.models import Person
 
 from ..models import EntryKind, Redemption, RedemptionStatus, Reward
-from .ledger import NotEnoughPoints, community_of_path, points_reverse, points_spend
+from .ledger import (
+    NotEnoughPoints, balance_of, community_of_path, not_enough_points, points_reverse, points_spend,
+)
 
 S = RedemptionStatus
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at a counter
@@ -65,6 +67,7 @@ def redemption_create(*, by, person: Person, reward: Reward, quantity: int = 1, 
         return existing
     if not isinstance(quantity, int) or not 1 <= quantity <= QUANTITY_MAX:
         raise ValidationError({"quantity": _("数量须在 1 到 %(n)d 之间") % {"n": QUANTITY_MAX}})
+    _refuse_what_cannot_succeed(person, reward.pk, quantity)
     locked = Reward.objects.select_for_update().get(pk=reward.pk)
     existing = Redemption.objects.filter(key=store_key).first()  # a parallel retry got the lock first
     if existing is not None:
@@ -75,7 +78,7 @@ def redemption_create(*, by, person: Person, reward: Reward, quantity: int = 1, 
     if community is None or locked.org_id != community.pk:
         raise ValidationError({"reward": _("只能兑换本社区积分超市的商品")})
     if locked.stock < quantity:
-        raise OutOfStock(_("库存不足：%(name)s 仅剩 %(left)d 件") % {"name": locked.name, "left": locked.stock})
+        raise _out_of_stock(locked.name, locked.stock)
     if locked.per_person_limit is not None:
         taken = sum(Redemption.objects.filter(reward=locked, person=person)
                     .exclude(status__in=[S.CANCELLED, S.EXPIRED]).values_list("quantity", flat=True))
@@ -103,6 +106,28 @@ def redemption_create(*, by, person: Person, reward: Reward, quantity: int = 1, 
     audit_record(by=by, action=AuditAction.REDEMPTION_CREATED, obj=redemption, changes={
         "reward": locked.pk, "quantity": quantity, "points": points, "person": person.pk})
     return redemption
+
+
+def _out_of_stock(name: str, left: int) -> OutOfStock:
+    return OutOfStock(_("库存不足：%(name)s 仅剩 %(left)d 件") % {"name": name, "left": left})
+
+
+def _refuse_what_cannot_succeed(person: Person, reward_id: int, quantity: int) -> None:
+    """Before any lock: a redemption that cannot succeed now (stock or points short) is refused
+    without queueing for the reward's row lock. In a rush most requests are of people whose points
+    have run out, and each held the queue up for the ones that could succeed (``bench/redemptions.py``).
+    The same checks run again under the locks, and those decide."""
+    row = Reward.objects.filter(pk=reward_id).values_list("name", "cost", "stock", "active", "org_path").first()
+    if row is None:
+        return
+    name, cost, stock, active, org_path = row
+    if not active or not person.org_path.startswith(org_path):
+        return  # refused under the lock, with the reason that comes first there
+    if stock < quantity:
+        raise _out_of_stock(name, stock)
+    have = balance_of(person)
+    if have < cost * quantity:
+        raise not_enough_points(need=cost * quantity, have=have)
 
 
 def _locked(redemption: Redemption) -> tuple[Reward, Redemption]:
