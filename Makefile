@@ -47,7 +47,7 @@ bench: install system-packages
 	DJANGO_SETTINGS_MODULE=config.settings.local bash scripts/with_postgres.sh $(PY) bench/run.py
 
 ## make bench-quick: the same on the demo street alone (about 20,000 residents; the roster import
-## is still of 100,000 rows), in about five minutes
+## is still of 100,000 rows), in about eight minutes
 bench-quick: install system-packages
 	DJANGO_SETTINGS_MODULE=config.settings.local bash scripts/with_postgres.sh $(PY) bench/run.py --scale street
 
