@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "tongxin.learning",
     "tongxin.voices",
     "tongxin.points",
+    "tongxin.reports",
 ]
 
 MIDDLEWARE = [
