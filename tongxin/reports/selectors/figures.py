@@ -36,7 +36,7 @@ from tongxin.learning.models import (
     SpeakerRole,
 )
 from tongxin.learning.selectors.coverage.summary import coverage_for_org, coverage_rate
-from tongxin.orgs.models import Org
+from tongxin.orgs.models import Org, OrgKind
 from tongxin.points.figures import points_figures
 from tongxin.points.models import Redemption, RedemptionStatus
 from tongxin.voices.models import Channel, Library
@@ -101,11 +101,11 @@ def _defs() -> list[FigureDef]:
     add("projects", "voices", _("民生实事项目"), _("项"), _("期间内在推进或完成的民生实事项目"))
     add("project_supervisors", "voices", _("群众监督员"), _("人"), _("这些项目聘请的群众监督员人数"))
     add("projects_done", "voices", _("已完成民生实事"), _("项"), _("其中已完成的项目"))
-    add("rectifications", "voices", _("问题清单"), _("项"), _("截至期末列入问题清单的问题"))
+    add("rectifications", "voices", _("问题清单"), _("项"), _("期末以前列入问题清单、期初以前未整改完成的问题"))
     add("rectifications_fixed", "voices", _("已完成整改"), _("项"), _("其中已完成整改的"))
     add("rectifications_in_progress", "voices", _("正在整改"), _("项"), _("其中正在整改的"))
     add("good_deeds", "voices", _("办好事实事"), _("件"), _("期间内党员办好一件实事、居民办好一件小事的件数"))
-    add("response_rate", "voices", _("响应率"), "%", _("期间内收到的心声中已受理或不予受理（已答复）的比例"))
+    add("response_rate", "voices", _("响应率"), "%", _("期间内收到的心声中已答复（受理或不予受理）的比例"))
     add("resolution_rate", "voices", _("解决率"), "%", _("已受理的心声中已办结的比例"))
     add("satisfaction_rate", "voices", _("满意率"), "%", _("已评价的心声中满意和基本满意的比例"))
     add("points_earned", "points", _("发放积分"), _("分"), _("期间内居民和党员获得的积分"))
@@ -318,3 +318,19 @@ def _put_actions(result: ReportFigures, campaign: Campaign | None, org: Org, tod
     put("actions_overdue", Figure("actions_overdue", totals["overdue"]))
     num, den, rate = _rate(totals["done"], totals["required"])
     put("actions_done_rate", Figure("actions_done_rate", rate, num, den))
+
+
+# The children compared side by side: the places below an org (a district's streets, a street's
+# communities, a community's grids), not its units or party branches.
+CHILD_KINDS = (OrgKind.DISTRICT, OrgKind.STREET, OrgKind.TOWNSHIP, OrgKind.COMMUNITY, OrgKind.VILLAGE, OrgKind.GRID)
+
+
+def child_places(org: Org) -> list[Org]:
+    return list(Org.objects.filter(parent=org, kind__in=CHILD_KINDS).order_by("path"))
+
+
+def report_figures_by_child(org: Org, campaign: Campaign | None = None, date_from: date | None = None,
+                            date_to: date | None = None, *, today: date | None = None) -> list[ReportFigures]:
+    """``report_figures`` of each child place of ``org``, side by side (the roll-up's rows: their
+    sums are the org's own figures, bar what sits directly on the org)."""
+    return [report_figures(child, campaign, date_from, date_to, today=today) for child in child_places(org)]
