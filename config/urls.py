@@ -20,6 +20,7 @@ urlpatterns = [
     path("learning/", include("tongxin.learning.urls")),
     path("voices/", include("tongxin.voices.urls")),
     path("points/", include("tongxin.points.urls")),
+    path("reports/", include("tongxin.reports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
