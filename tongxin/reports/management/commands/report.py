@@ -11,6 +11,7 @@ answered in Chinese and writes nothing.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
@@ -67,17 +68,18 @@ class Command(BaseCommand):
         out = options["out"]
         if not out.lower().endswith(".docx"):
             raise CommandError(_("--out 应为 .docx 文件"))
+        document = io.BytesIO()  # written to the file only once it is whole
         if kind == "bulletin":
             from tongxin.reports.services.bulletin import bulletin_docx
 
-            with open(out, "wb") as handle:
-                bulletin_docx(org=org, week_start=_week(options["week"]), campaign=campaign, out=handle)
+            bulletin_docx(org=org, week_start=_week(options["week"]), campaign=campaign, out=document)
         else:
             from tongxin.reports.services.progress import progress_docx
 
             date_from, date_to = _day(options["date_from"], "--from"), _day(options["date_to"], "--to")
             if date_from and date_to and date_from > date_to:
                 raise CommandError(_("结束日期不能早于开始日期"))
-            with open(out, "wb") as handle:
-                progress_docx(org=org, campaign=campaign, date_from=date_from, date_to=date_to, out=handle)
+            progress_docx(org=org, campaign=campaign, date_from=date_from, date_to=date_to, out=document)
+        with open(out, "wb") as handle:
+            handle.write(document.getvalue())
         self.stdout.write(_("已生成 %(out)s") % {"out": out})
