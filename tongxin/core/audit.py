@@ -175,6 +175,17 @@ class AuditAction(models.TextChoices):
     POINTS_FIGURES_EXPORTED = "points_figures_exported", _("导出积分统计")
     """The points figures of an org and a period (by action, by child org, top earners, redemptions by
     reward) were exported to Excel; ``changes`` holds the org and the period."""
+    REPORT_FIGURES_EXPORTED = "report_figures_exported", _("导出统计数据")
+    """The figures of an org (and its children side by side) for a campaign and period were exported
+    to Excel; ``changes`` holds the org, the campaign and the period."""
+    REPORT_PROGRESS_GENERATED = "report_progress_generated", _("生成工作开展情况报告")
+    """A progress report (Word) was generated; ``changes`` holds the org, the campaign and the period."""
+    REPORT_BULLETIN_GENERATED = "report_bulletin_generated", _("生成每周通报")
+    """A weekly bulletin (Word) was generated; ``changes`` holds the org, the week and the campaign."""
+    REPORT_TEXT_SAVED = "report_text_saved", _("保存报告文字")
+    """An editable part of a progress report was saved; ``changes`` holds the part and the text."""
+    BULLETIN_WEIGHTS_SAVED = "bulletin_weights_saved", _("保存通报权重")
+    """The weights by which an org's weekly bulletin ranks its units were changed."""
 
 
 def _describe(obj: models.Model | None) -> tuple[str, str, str]:

@@ -105,6 +105,7 @@ def _defs() -> list[FigureDef]:
     add("rectifications_fixed", "voices", _("已完成整改"), _("项"), _("其中已完成整改的"))
     add("rectifications_in_progress", "voices", _("正在整改"), _("项"), _("其中正在整改的"))
     add("good_deeds", "voices", _("办好事实事"), _("件"), _("期间内党员办好一件实事、居民办好一件小事的件数"))
+    add("voices_overdue", "voices", _("逾期未办结"), _("条"), _("期间内收到、至今未办结且已过办理期限的条数"))
     add("response_rate", "voices", _("响应率"), "%", _("期间内收到的心声中已答复（受理或不予受理）的比例"))
     add("resolution_rate", "voices", _("解决率"), "%", _("已受理的心声中已办结的比例"))
     add("satisfaction_rate", "voices", _("满意率"), "%", _("已评价的心声中满意和基本满意的比例"))
@@ -289,6 +290,7 @@ def _put_voices(result: ReportFigures, v) -> None:
     put("rectifications_fixed", Figure("rectifications_fixed", v.rectifications.fixed))
     put("rectifications_in_progress", Figure("rectifications_in_progress", v.rectifications.in_progress))
     put("good_deeds", Figure("good_deeds", v.deeds_total))
+    put("voices_overdue", Figure("voices_overdue", v.overdue))
     for key, rate in (("response_rate", v.response_rate), ("resolution_rate", v.resolution_rate),
                       ("satisfaction_rate", v.satisfaction_rate)):
         put(key, Figure(key, rate.percent, rate.numerator, rate.denominator))
