@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tongxin.people.services import PersonData, person_create
 from tongxin.points.actions import PointsAction, earning_rules_default
-from tongxin.points.figures import TOP, points_figures
+from tongxin.points.figures import TOP, points_figures, points_totals
 from tongxin.points.models import EarningRule, Reward, RewardKind
 from tongxin.points.services.ledger import points_award
 from tongxin.points.services.store import redemption_cancel, redemption_create, redemption_verify
@@ -92,3 +92,13 @@ def test_redemptions_by_reward(ledger):
     assert (row.reward_id, row.name, row.community, row.redemptions, row.quantity, row.points) == (
         soap.pk, "洗衣液", "八里铺社区", 2, 2, 60)
     assert row.by_status == {"pending": 0, "fulfilled": 1, "cancelled": 1, "expired": 0}
+
+
+def test_the_totals_alone_equal_the_figures(ledger):
+    street, _soap = ledger
+    today = timezone.localdate()
+    for org, since in ((street.street, today - timedelta(days=6)), (street.street, today - timedelta(days=45)),
+                       (street.community_b, today - timedelta(days=6))):
+        whole, totals = points_figures(org, since, today), points_totals(org, since, today)
+        assert (totals.earned, totals.spent, totals.refunded, totals.participants) == (
+            whole.earned, whole.spent, whole.refunded, whole.participants)

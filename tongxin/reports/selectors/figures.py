@@ -9,7 +9,7 @@ it is shown. The list with its definitions is in ``docs/figures.md`` (a test kee
 Each area is a few SQL aggregates over the subtree by its materialised path, most of them by the
 selectors the areas already have: coverage (``learning.selectors.coverage``), study
 (``learning.selectors.study``), voices (``voices.selectors.figures``), points
-(``points.figures``), required actions (``campaigns.selectors.compliance``).
+(``points.figures.points_totals``), required actions (``campaigns.selectors.compliance``).
 
 The period: the dates given (local days, both included), else the campaign's from its first day
 to today (or its last day if it is over), else everything up to today. Learning records (sessions,
@@ -37,7 +37,7 @@ from tongxin.learning.models import (
 )
 from tongxin.learning.selectors.coverage.summary import coverage_for_org, coverage_rate
 from tongxin.orgs.models import Org, OrgKind
-from tongxin.points.figures import points_figures
+from tongxin.points.figures import points_totals
 from tongxin.points.models import Redemption, RedemptionStatus
 from tongxin.voices.models import Channel, Library
 from tongxin.voices.selectors.figures import voice_figures
@@ -299,7 +299,7 @@ def _put_voices(result: ReportFigures, v) -> None:
 def _put_points(result: ReportFigures, org: Org, date_from: date | None, date_to: date,
                 start: datetime | None, end: datetime) -> None:
     put = result.figures.__setitem__
-    p = points_figures(org, date_from or date(2000, 1, 1), date_to)
+    p = points_totals(org, date_from or date(2000, 1, 1), date_to)
     put("points_earned", Figure("points_earned", p.earned))
     put("points_redeemed", Figure("points_redeemed", p.spent - p.refunded))
     put("points_participants", Figure("points_participants", p.participants))
