@@ -16,7 +16,8 @@ check-ins through gunicorn with wrk and compare them with a bare Django view and
 (``bench/checkin.py``), then race 200 residents with 100 points each through 50 simultaneous
 60-point redemptions each of one reward of stock 200, which must end in exactly 200 redemptions,
 9,800 refusals (409), no 5xx, every balance 40 and nothing below zero, and print the requests
-answered per second (``bench/redemptions.py``); print a table and write ``bench/results/latest.json``.
+answered per second (``bench/redemptions.py``); the figures of the top org and the street and
+the street's progress report (``bench/reports.py``); print a table and write ``bench/results/latest.json``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from django.db import connection  # noqa: E402
 
 from bench.checkin import bench_checkin  # noqa: E402
 from bench.coverage import bench_coverage  # noqa: E402
+from bench.reports import bench_reports  # noqa: E402
 from bench.redemptions import PERSONS as REDEMPTION_PERSONS  # noqa: E402
 from bench.redemptions import bench_redemptions  # noqa: E402
 from bench.roster import ensure_community, write_roster  # noqa: E402
@@ -83,6 +85,10 @@ TARGETS = {  # figure: (target, unit); met when below the target, or at most it 
     "checkin_p99": (100.0, "ms"),
     "checkin_errors": (0, "requests"),
     "checkin_unverified": (0, "problems"),
+    # The reports (bench/reports.py): every figure of the top org (the district at district scale),
+    # and the demo street's progress report as a Word document.
+    "figures_top": (1000.0, "ms"),
+    "progress_report_street": (3.0, "s"),
     # The points-store race (bench/redemptions.py): 200 residents with 100 points, 50 simultaneous
     # 60-point redemptions each: exactly one each succeeds. Its rate has no target: it is printed.
     "redemption_success": (200, "requests"),
@@ -101,6 +107,9 @@ UNITS = {"people_district": "people", "roster_created": "people", "roster_genera
          "coverage_burst_areas_1000": "areas", "redemption_rate": "/s", "redemption_refused": "requests",
          "redemption_workers": "workers", "redemption_connections": "connections"}
 LABELS = {
+    "figures_top": "figures of the top org (report_figures)",
+    "figures_street": "figures of the demo street",
+    "progress_report_street": "progress report of the street (.docx)",
     "seed_district": "seed_demo --scale district (all of it)",
     "seed_street": "seed_demo --scale street",
     "people_district": "people in the district",
@@ -335,6 +344,8 @@ def main() -> int:
     campaign = campaign or Campaign.objects.filter(scope=street).order_by("pk").first()
     if campaign is not None:
         results.update(bench_coverage(campaign, top, runs=args.runs))
+    street_campaign = Campaign.objects.filter(scope=street).order_by("pk").first()
+    results.update(bench_reports(top, campaign, street, street_campaign))
 
     # Last, so that the figures above are of the seeded data alone.
     if args.roster_rows:
