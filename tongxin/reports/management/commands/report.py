@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -69,6 +70,15 @@ class Command(BaseCommand):
         if not out.lower().endswith(".docx"):
             raise CommandError(_("--out 应为 .docx 文件"))
         document = io.BytesIO()  # written to the file only once it is whole
+        try:
+            self._write(kind, org, campaign, options, document)
+        except ValidationError as error:
+            raise CommandError("；".join(error.messages)) from None
+        with open(out, "wb") as handle:
+            handle.write(document.getvalue())
+        self.stdout.write(_("已生成 %(out)s") % {"out": out})
+
+    def _write(self, kind: str, org: Org, campaign: Campaign | None, options: dict, document) -> None:
         if kind == "bulletin":
             from tongxin.reports.services.bulletin import bulletin_docx
 
@@ -80,6 +90,3 @@ class Command(BaseCommand):
             if date_from and date_to and date_from > date_to:
                 raise CommandError(_("结束日期不能早于开始日期"))
             progress_docx(org=org, campaign=campaign, date_from=date_from, date_to=date_to, out=document)
-        with open(out, "wb") as handle:
-            handle.write(document.getvalue())
-        self.stdout.write(_("已生成 %(out)s") % {"out": out})
