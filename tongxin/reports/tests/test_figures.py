@@ -144,3 +144,25 @@ def test_the_api_keeps_to_what_the_account_may_read(client, street):
     assert worker.get("/api/v1/figures").json()["org"]["code"] == "BLP-C1"  # their own by default
     superior = as_role(client, street, "superior")
     assert superior.get("/api/v1/figures?org=BLP").status_code == 200
+
+
+def test_a_superior_sees_the_roll_up_of_several_streets(client, work):
+    """The district's figures are its streets' together, and each street stands beside the other."""
+    from tongxin.accounts.models import Role
+    from tongxin.accounts.services import role_grant
+    from tongxin.orgs.models import OrgKind
+    from tongxin.orgs.services import org_create
+
+    street, _campaign = work
+    other = org_create(by=None, code="HH", name="红星街道", kind=OrgKind.STREET, parent=street.district)
+    community = org_create(by=None, code="HH-C1", name="红星社区", kind=OrgKind.COMMUNITY, parent=other)
+    role_grant(by=None, user=street.accounts["street_admin"], role=Role.STREET_ADMIN, org=other)
+    _session(street, community, SessionKind.LECTURE)
+    as_role(client, street, "superior")
+    body = client.get("/api/v1/figures?org=KEQ&children=true").json()
+    values = {c["org"]["code"]: {f["key"]: f["value"] for f in c["figures"]} for c in body["children"]}
+    assert set(values) == {"BLP", "HH"}
+    whole = {f["key"]: f["value"] for f in body["figures"]}
+    assert (values["BLP"]["sessions"], values["HH"]["sessions"]) == (4, 1)
+    for key in ("sessions", "attendance", "voices", "points_earned", "coverage_target"):
+        assert whole[key] == values["BLP"][key] + values["HH"][key], key
