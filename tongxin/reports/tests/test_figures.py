@@ -164,5 +164,5 @@ def test_a_superior_sees_the_roll_up_of_several_streets(client, work):
     assert set(values) == {"BLP", "HH"}
     whole = {f["key"]: f["value"] for f in body["figures"]}
     assert (values["BLP"]["sessions"], values["HH"]["sessions"]) == (4, 1)
-    for key in ("sessions", "attendance", "voices", "points_earned", "coverage_target"):
+    for key in ("sessions", "attendance", "voices", "points_earned", "households_visited"):
         assert whole[key] == values["BLP"][key] + values["HH"][key], key
