@@ -4,7 +4,7 @@ refused, the scan page through the login redirect, the roster, the sign-in sheet
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -379,7 +379,8 @@ def test_a_slot_with_a_session_that_day_shows_once(client, street):
     today = timezone.localdate()
     schedule_item_create(by=street.accounts["community_worker"], org=street.community_a, weekday=today.weekday(),
                          starts_at=time(0, 1), ends_at=time(23, 58), topic="课表上的集中学习")
-    _session(street, topic="今天按课表的集中学习")
+    ten_today = timezone.make_aware(datetime.combine(today, time(10, 0)))
+    _session(street, topic="今天按课表的集中学习", starts_in=ten_today - timezone.now())
     page = text(as_role(client, street, "party_member").get("/learning/this-week/"))
     assert "今天按课表的集中学习" in page and "课表上的集中学习" not in page
 

@@ -84,12 +84,12 @@ def session_list_view(request):
     start_of_today = timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
     qs = session_list(user=request.user, org=org, campaign=campaign, kind=kind)
     if when == "past":
-        qs = qs.filter(starts_at__lt=start_of_today).order_by("-starts_at")
+        qs = qs.filter(ends_at__lt=start_of_today).order_by("-starts_at")
     elif when == "all":
         qs = qs.order_by("-starts_at")
     else:
-        when = "upcoming"
-        qs = qs.filter(starts_at__gte=start_of_today).order_by("starts_at")
+        when = "upcoming"  # a session still running past midnight stays here until it ends
+        qs = qs.filter(ends_at__gte=start_of_today).order_by("starts_at")
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "learning/session_list.html", {
         "page": page, "org": org, "campaign": campaign, "when": when, "kind": kind, "kinds": SessionKind.choices,
