@@ -6,22 +6,14 @@ from __future__ import annotations
 import secrets
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from tongxin.core.forms import add_period_fields, check_period, date_input
 
 from .models import CapPeriod, RewardKind
 from .services.store import QUANTITY_MAX
 
 NUMBER = {"inputmode": "numeric", "class": "big-input"}
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ``ValidationError`` on the fields it names (else on the whole form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def new_key() -> str:
@@ -95,8 +87,8 @@ class RuleForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    since = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    until = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    since = forms.DateField(label=_("起始日期"), widget=date_input())
+    until = forms.DateField(label=_("截止日期"), widget=date_input())
 
     def clean(self):
         data = super().clean()
@@ -106,7 +98,6 @@ class PeriodForm(forms.Form):
 
 
 FIGURES_MAX_DAYS = 366
-DATE_HELP = _("日期格式不正确，请按 2024-09-10 的格式填写")
 
 
 class FiguresPeriodForm(forms.Form):
@@ -115,19 +106,9 @@ class FiguresPeriodForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # "from" is a Python keyword, so the fields cannot be declared on the class.
-        for name, label in (("from", _("开始日期")), ("to", _("结束日期"))):
-            self.fields[name] = forms.DateField(
-                label=label, error_messages={"invalid": DATE_HELP, "required": _("请填写%(label)s") % {"label": label}},
-                # ISO, whatever the locale's first input format: <input type="date"> reads no other.
-                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        add_period_fields(self, required=True)
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("from"), data.get("to")
-        if start and end:
-            if end < start:
-                self.add_error("to", _("结束日期不能早于开始日期"))
-            elif (end - start).days + 1 > FIGURES_MAX_DAYS:
-                self.add_error("to", _("一次最多统计一年，请缩短统计期间"))
+        check_period(self, data, max_days=FIGURES_MAX_DAYS, too_long=_("一次最多统计一年，请缩短统计期间"))
         return data

@@ -26,6 +26,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tongxin.core.forms import add_service_errors
 from tongxin.learning.services.exports import filename_part
 from tongxin.learning.views.filters import paged, xlsx_response
 from tongxin.orgs.models import Org
@@ -34,7 +35,6 @@ from tongxin.orgs.selectors import org_ancestors
 from .figures import points_figures
 from .forms import (
     CounterForm, FiguresPeriodForm, PeriodForm, RedeemForm, RestockForm, RewardCreateForm, RewardForm, RuleForm,
-    add_service_errors,
 )
 from .models import RedemptionStatus, Reward
 from .selectors import pages as selectors

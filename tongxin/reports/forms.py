@@ -6,10 +6,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.forms import add_period_fields, check_period
+
 from .scope import PERIOD_MAX_DAYS
 from .services.texts import PARTS, TEXT_MAX_LENGTH, check_template
-
-DATE_HELP = _("日期格式应为 2024-09-10")
 
 
 class ProgressForm(forms.Form):
@@ -24,24 +24,14 @@ class ProgressForm(forms.Form):
 
     def __init__(self, *args, orgs=(), campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
-        # "from" is a Python keyword, so the date fields cannot be declared on the class.
-        for name, label, blank in (("from", _("开始日期"), _("不填：活动开始之日")),
-                                   ("to", _("结束日期"), _("不填：今天，活动已结束则为结束之日"))):
-            self.fields[name] = forms.DateField(
-                label=label, required=False, error_messages={"invalid": DATE_HELP}, help_text=blank,
-                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        add_period_fields(self, from_help=_("不填：活动开始之日"), to_help=_("不填：今天，活动已结束则为结束之日"))
         self.fields["org"].widget.choices = [(o.code, o.name) for o in orgs]
         self.fields["campaign"].widget.choices = [(c.slug, c.name) for c in campaigns]
         self.order_fields(["org", "campaign", "from", "to", "addressee"])
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("from"), data.get("to")
-        if start and end:
-            if end < start:
-                self.add_error("to", _("结束日期不能早于开始日期"))
-            elif (end - start).days > PERIOD_MAX_DAYS:
-                self.add_error("to", _("统计期间最长三年"))
+        check_period(self, data, max_days=PERIOD_MAX_DAYS + 1, too_long=_("统计期间最长三年"))
         return data
 
 

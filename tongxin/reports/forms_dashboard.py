@@ -13,14 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.campaigns.models import Campaign, CampaignStatus
+from tongxin.core.forms import add_period_fields, check_period
 from tongxin.campaigns.selectors.campaigns import campaign_visible_q
 from tongxin.orgs.models import Org
 from tongxin.people.selectors import ancestor_paths
 
 from .scope import PERIOD_MAX_DAYS
-
-DATE_INVALID = _("日期格式应为 2024-09-10")
-
 
 def campaigns_over(user, org: Org) -> list[Campaign]:
     """The campaigns the account sees that concern ``org``: run over it (or a place above it) or
@@ -48,21 +46,10 @@ class DashboardForm(forms.Form):
         self.campaigns = {c.slug: c for c in campaigns}
         self.fields["campaign"].choices = [("", _("不限活动（全部记录）"))] + [
             (c.slug, f"{c.name}（{c.starts_on:%Y-%m-%d} 至 {c.ends_on:%Y-%m-%d}）") for c in campaigns]
-        # "from" is a Python keyword, so the fields cannot be declared on the class.
-        for name, label, help_text in (("from", _("开始日期"), _("不填：活动开始之日")),
-                                       ("to", _("结束日期"), _("不填：今天或活动结束之日"))):
-            self.fields[name] = forms.DateField(
-                label=label, required=False, help_text=help_text, error_messages={"invalid": DATE_INVALID},
-                # ISO, whatever the locale's first input format: <input type="date"> reads no other.
-                input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        add_period_fields(self, from_help=_("不填：活动开始之日"), to_help=_("不填：今天或活动结束之日"))
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("from"), data.get("to")
-        if start and end:
-            if end < start:
-                self.add_error("to", _("结束日期不能早于开始日期"))
-            elif (end - start).days > PERIOD_MAX_DAYS:
-                self.add_error("to", _("统计期间最长三年"))
+        check_period(self, data, max_days=PERIOD_MAX_DAYS + 1, too_long=_("统计期间最长三年"))
         data["campaign_obj"] = self.campaigns.get(data.get("campaign") or "")
         return data

@@ -431,7 +431,7 @@ class StreetBuilder:
                 household.note = "低保户"
 
     def _plan_membership(self) -> None:
-        rng, spec = self.rng, self.spec
+        rng = self.rng
         forced_share = {"leader": 1.0, "cadre": 0.8, "community_staff": 0.7, "grid_worker": 0.5,
                         "building_head": 0.3, "demo_member": 1.0}
         members: list[Resident] = []

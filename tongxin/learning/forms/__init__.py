@@ -3,14 +3,3 @@
 
 The forms only shape and check what was typed; the services check it again and write it.
 """
-
-from django.core.exceptions import ValidationError
-
-
-def add_service_errors(form, error: ValidationError) -> None:
-    """Put a service's ``ValidationError`` on the form fields it names (else on the form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)

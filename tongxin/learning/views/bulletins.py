@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.accounts.selectors import scope_paths
+from tongxin.core.forms import add_service_errors
 
-from ..forms import add_service_errors
 from ..forms.study import AREA_KINDS, BulletinForm, campaigns_seen_by
 from ..permissions import BULLETIN_ROLES, COVERAGE_ROLES
 from ..selectors.study import BULLETIN_SORTS, bulletin_get_visible, bulletin_list, study_figures

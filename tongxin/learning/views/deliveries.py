@@ -13,9 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tongxin.core.forms import add_service_errors
 from tongxin.people.models import Person, StudyPair
 
-from ..forms import add_service_errors
 from ..forms.study import AREA_KINDS, DeliveryForm, campaigns_seen_by, now_to_the_minute
 from ..models import DeliveryKind
 from ..permissions import COVERAGE_ROLES

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.accounts.selectors import scope_paths
+from tongxin.core.forms import add_service_errors
 
-from ..forms import add_service_errors
 from ..forms.study import AREA_KINDS, DistributionForm, MaterialForm, RestockForm, now_to_the_minute
 from ..models import MaterialKind
 from ..permissions import COVERAGE_ROLES, MANAGE_ROLES

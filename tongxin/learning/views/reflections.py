@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from tongxin.accounts.models import Role
 from tongxin.accounts.selectors import scope_paths
+from tongxin.core.forms import add_service_errors
 from tongxin.people.models import Person
 
-from ..forms import add_service_errors
 from ..forms.study import AREA_KINDS, ReflectionForm, ReviewForm, campaigns_seen_by
 from ..models import ReflectionStatus
 from ..permissions import MANAGE_ROLES

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.accounts.selectors import scope_paths
+from tongxin.core.forms import add_service_errors
 from tongxin.orgs.models import Org
 
-from ..forms import add_service_errors
 from ..forms.sessions import ScheduleItemForm, session_orgs_for
 from ..models import ScheduleItem
 from ..permissions import SESSION_VIEW_ROLES

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongxin.accounts.selectors import has_role_over
+from tongxin.core.forms import add_service_errors
 from tongxin.orgs.models import Org
 
-from ..forms import add_service_errors
 from ..forms.sessions import SessionForm, session_orgs_for
 from ..models import AttendanceMethod, ScheduleItem, Session, SessionKind
 from ..permissions import SESSION_VIEW_ROLES

@@ -187,7 +187,7 @@ def test_an_org_outside_the_account_is_refused_not_replaced(client, ledger):
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"from": "2024-13-01", "to": "2024-12-31"}, "日期格式不正确"),
+    ({"from": "2024-13-01", "to": "2024-12-31"}, "日期格式应为 2024-09-10"),
     ({"from": "明天", "to": ""}, "请填写结束日期"),
     ({"from": "2024-06-10", "to": "2024-06-01"}, "结束日期不能早于开始日期"),
     ({"from": "2023-01-01", "to": "2024-06-01"}, "一次最多统计一年"),

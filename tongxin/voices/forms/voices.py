@@ -7,7 +7,6 @@ status) and their messages land on the fields they name (``add_service_errors``)
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,15 +25,6 @@ from ..services.workflow import moves_open
 
 A = VoiceAction
 PLACE_KINDS = (OrgKind.COMMUNITY, OrgKind.VILLAGE, OrgKind.GRID, OrgKind.BUILDING)
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ``ValidationError`` on the fields it names (else on the whole form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class MultipleFileInput(forms.ClearableFileInput):

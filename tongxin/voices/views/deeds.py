@@ -12,12 +12,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tongxin.accounts.selectors import scope_paths
+from tongxin.core.forms import add_service_errors
 from tongxin.core.identity import mask_personal_numbers
 from tongxin.learning.views.filters import date_param, org_param, paged, sort_param
 from tongxin.people.models import Person
 
 from ..forms.visits import DeedForm
-from ..forms.voices import add_service_errors
 from ..models import DeedKind
 from ..permissions import HANDLE_ROLES, VIEW_ROLES
 from ..selectors.deeds import DEED_SORTS, deed_counts, deed_list, deed_people

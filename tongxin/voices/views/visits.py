@@ -21,13 +21,13 @@ from django.utils.translation import gettext as _
 from tongxin.accounts.selectors import scope_filter, scope_paths, user_role_scopes
 from tongxin.campaigns.models import Campaign
 from tongxin.campaigns.selectors import campaign_get_visible, campaign_visible_q
+from tongxin.core.forms import add_service_errors
 from tongxin.core.identity import mask_personal_numbers
 from tongxin.learning.views.filters import date_param, org_param, paged, sort_param
 from tongxin.orgs.models import Org, OrgKind
 from tongxin.orgs.selectors import org_ancestors
 
 from ..forms.visits import VisitForm, heard_formset, heard_items
-from ..forms.voices import add_service_errors
 from ..models import VisitReason
 from ..permissions import RECORD_ROLES, VIEW_ROLES
 from ..selectors.visits import (

@@ -14,7 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ..forms.voices import ACTION_FORMS, RATE, actions_for, add_service_errors
+from tongxin.core.forms import add_service_errors
+
+from ..forms.voices import ACTION_FORMS, RATE, actions_for
 from ..models import Rating, Voice, VoiceAction, VoicePhoto, VoiceStatus
 from ..selectors.lists import possible_duplicates
 from ..services.escalation import voice_escalate

@@ -15,13 +15,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tongxin.accounts.selectors import scope_filter, scope_paths, user_role_scopes
+from tongxin.core.forms import add_service_errors
 from tongxin.core.identity import mask_personal_numbers
 from tongxin.learning.views.filters import org_param, paged
 from tongxin.orgs.models import Org, OrgKind
 from tongxin.people.models import Person
 
 from ..forms.voices import (
-    ACTION_FORMS, RATE, CategoryForm, ClaimForm, VoiceRecordForm, VoiceSubmitForm, add_service_errors, record_places,
+    ACTION_FORMS, RATE, CategoryForm, ClaimForm, VoiceRecordForm, VoiceSubmitForm, record_places,
     wish_wall_units,
 )
 from ..models import Channel, Voice, VoiceAction, VoiceCategory, VoiceKind, VoiceStatus
