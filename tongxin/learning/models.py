@@ -97,6 +97,10 @@ class Session(models.Model):
     ends_at = models.DateTimeField(_("结束时间"))
     capacity = models.PositiveIntegerField(_("人数上限"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.PLANNED)
+    # 签到人次: its attendances, kept by the services that write them (one ``+ n`` in the writer's
+    # statement or transaction), so that the figures of a district add up sessions, not ten million
+    # rows. Only those services write it; ``attendance_recount`` counts it again from the rows.
+    attendance_count = models.PositiveIntegerField(_("签到人次"), default=0, editable=False)
     # Key of the rotating check-in code; never shown, so a code cannot be computed from outside.
     checkin_secret = models.CharField(max_length=32, default=_new_checkin_secret, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

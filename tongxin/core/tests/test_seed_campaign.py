@@ -11,6 +11,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -95,6 +96,14 @@ def check_every_kind_of_session_with_speakers_five_places_and_the_timetable(demo
     capped = sessions.filter(capacity__isnull=False)
     for session in capped:
         assert session.attendances.count() <= session.capacity
+    assert_counts_are_the_rows(sessions)
+
+
+def assert_counts_are_the_rows(sessions) -> None:
+    """Each session's kept count (签到人次, what the reports add up) is its attendance rows."""
+    kept = dict(sessions.values_list("pk", "attendance_count"))
+    rows = dict(sessions.annotate(n=Count("attendances")).values_list("pk", "n"))
+    assert kept == rows and sum(kept.values()) > 0
 
 
 def check_every_community_has_a_session_open_now_that_the_demo_member_can_scan_into(demo):
@@ -206,6 +215,7 @@ def test_the_district_activity_loads_street_by_street_and_skips_loaded_streets(d
     attendances = Attendance.objects.filter(campaign=campaign)
     assert not attendances.filter(session__status=SessionStatus.PLANNED).exists()
     assert not attendances.filter(checked_in_at__gt=now).exists()
+    assert_counts_are_the_rows(Session.objects.filter(campaign=campaign))
     # Each check-in is of a person of the session's place; people come about ten times each.
     for a in attendances.select_related("session", "person")[:500]:
         assert a.person.org_path.startswith(a.session.org_path)

@@ -22,11 +22,19 @@ morning): one query for the session, the person and their attendance together, t
 elsewhere one short transaction. The capacity count and its row lock are paid only by sessions
 with a capacity. ``bench/checkin.py`` (``make bench``) measures it.
 
+Each session keeps its count (``Session.attendance_count``, 签到人次) for the figures: the writer adds
+what it inserted in its own statement or transaction, as its last write. So a session's row is
+locked after the attendance rows and the points accounts, never before them (except for a session
+with a capacity, whose writers all lock it first), and only until the commit: a QR check-in and a
+roster tick of the same person cannot wait for each other, and the check-ins of one session do not
+queue behind each other's points. ``attendance_recount`` counts again from the rows.
+
 A new attendance earns points (``points_award``, action ``attendance``, key ``attendance:<id>``)
 in the same transaction, by QR or roster alike; a retry earns nothing. The QR check-in reads the
 rule with the person, so where no rule applies the award costs nothing; where one does, three
 statements on PostgreSQL (the account's lock, the caps, the entry with its balance and audit
-entry in one), and three more for a person's first award (to open the account).
+entry in one; for a person's first award: the lock that finds nothing, the account opened in
+their community, the entry), then the session's count.
 """
 
 from __future__ import annotations
@@ -37,6 +45,8 @@ from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -196,11 +206,14 @@ def _checkin(*, by, session: Session, person_id: int | None, token: str, scanned
     if session.capacity is None and connection.vendor == "postgresql":
         way = way_bit("session", session.kind)
         if read.points_rule is None:
-            return _insert_in_one_statement(by=by, attendance=attendance, way=way)
+            return _insert_in_one_statement(by=by, attendance=attendance, way=way, count=True)
         with transaction.atomic():
-            attendance, created = _insert_in_one_statement(by=by, attendance=attendance, way=way)
+            attendance, created = _insert_in_one_statement(by=by, attendance=attendance, way=way, count=False)
             if created:  # a retry that lost the race earns nothing: the winner's request awarded
                 _award(by=by, attendance=attendance, person=_person_of(read, person_id), rule=read.points_rule)
+                # Last: every check-in of the session passes its row, so it is locked only for the
+                # commit, not while the points are awarded.
+                _count_in(session.pk, 1)
         return attendance, created
     try:
         # Outside a caller's transaction this is the transaction itself (no savepoint round trips);
@@ -218,6 +231,7 @@ def _checkin(*, by, session: Session, person_id: int | None, token: str, scanned
                          changes={"session": session.pk, "person": person_id, "method": AttendanceMethod.QR})
             if read.points_rule is not None:
                 _award(by=by, attendance=attendance, person=_person_of(read, person_id), rule=read.points_rule)
+            _count_in(session.pk, 1)
     except IntegrityError:
         # A parallel request for the same person inserted first; theirs is the attendance.
         existing = Attendance.objects.filter(session_id=session.pk, person_id=person_id).first()
@@ -242,7 +256,9 @@ def _award(*, by, attendance: Attendance, person: Person, rule: EarningRule | No
 
 
 @cache
-def _one_statement_sql() -> str:
+def _one_statement_sql(count: bool) -> str:
+    counted = (f"counted AS (UPDATE {Session._meta.db_table} SET attendance_count = attendance_count + 1 "
+               f"WHERE id = %(session)s AND EXISTS (SELECT FROM a)), ") if count else ""
     return (
         f"WITH a AS (INSERT INTO {Attendance._meta.db_table} "
         f"(session_id, person_id, campaign_id, method, checked_in_at, recorded_by_id) "
@@ -251,14 +267,16 @@ def _one_statement_sql() -> str:
         f"reached AS ({reach_sql('person_id = %(person)s AND EXISTS (SELECT FROM a)')}), "
         f"marked AS (INSERT INTO {CoverageDirty._meta.db_table} ({', '.join(REACH_COLUMNS)}) "
         f"SELECT * FROM reached), "
+        f"{counted}"
         f"audit AS ({audit_insert_sql('a')}) "
         f"SELECT id FROM a"
     )
 
 
-def _insert_in_one_statement(*, by, attendance: Attendance, way: int) -> tuple[Attendance, bool]:
+def _insert_in_one_statement(*, by, attendance: Attendance, way: int, count: bool) -> tuple[Attendance, bool]:
     """(PostgreSQL, a session without capacity) The attendance, the coverage update with its reach
-    mark, and the audit entry, in one prepared statement, so all land or none. The transaction in
+    mark, the session's count (``count``; else the caller adds it) and the audit entry, in one
+    prepared statement, so all land or none. The transaction in
     ``_checkin`` does the same in seven round trips, which cost most of a check-in's CPU on both
     sides (profiled with bench/checkin.py). When a parallel request for the same person inserted
     first, this one waits for it, inserts nothing and returns theirs."""
@@ -269,7 +287,7 @@ def _insert_in_one_statement(*, by, attendance: Attendance, way: int) -> tuple[A
                                  changes={"session": attendance.session_id, "person": attendance.person_id,
                                           "method": AttendanceMethod.QR})}
     with prepared_cursor() as cursor:
-        cursor.execute(_one_statement_sql(), params)
+        cursor.execute(_one_statement_sql(count), params)
         row = cursor.fetchone()
     if row is None:
         return Attendance.objects.get(session_id=attendance.session_id, person_id=attendance.person_id), False
@@ -305,12 +323,13 @@ def attendance_record_roster(*, by, session: Session, persons: Iterable[Person],
     if outside:
         raise _refuse(_("以下人员不在本次活动的参加范围内：%(names)s") % {"names": "、".join(sorted(outside))},
                       "out_of_scope")
-    # Roster entries are rare and small; lock the session so that two staff entering the same
-    # sheet, and the capacity count, see each other.
-    Session.objects.select_for_update(no_key=True).filter(pk=session.pk).values_list("pk").first()
+    if session.capacity is not None:
+        # Lock the session so that the capacity count sees every other writer (they lock it too).
+        Session.objects.select_for_update(no_key=True).filter(pk=session.pk).values_list("pk").first()
     present = set(Attendance.objects.filter(session_id=session.pk, person_id__in=wanted)
                   .values_list("person_id", flat=True))
-    new_ids = [pk for pk in wanted if pk not in present]
+    # In one order, so that two staff entering overlapping sheets wait for each other, not in a circle.
+    new_ids = sorted(pk for pk in wanted if pk not in present)
     if session.capacity is not None and new_ids:
         if Attendance.objects.filter(session_id=session.pk).count() + len(new_ids) > session.capacity:
             raise _full(session)
@@ -321,8 +340,8 @@ def attendance_record_roster(*, by, session: Session, persons: Iterable[Person],
         with transaction.atomic():
             Attendance.objects.bulk_create(made)
     except IntegrityError:
-        # Someone scanned in between our read and our insert (QR check-ins take no lock): insert
-        # one by one and leave theirs.
+        # Someone scanned or ticked in between our read and our insert: insert one by one and
+        # leave theirs.
         made = [a for a in made if _insert_unless_present(a)]
     coverage_mark_reached(campaign_id=session.campaign_id, person_ids=[a.person_id for a in made], when=when,
                           way=way_bit("session", session.kind))
@@ -331,7 +350,21 @@ def attendance_record_roster(*, by, session: Session, persons: Iterable[Person],
                                              "checked_in_at": when.isoformat()})
     for a in made:  # each person ticked present earns as by QR (a roster is small: one award each)
         _award(by=by, attendance=a, person=wanted[a.person_id])
+    _count_in(session.pk, len(made))  # last, as the QR check-in's: the session's row is locked till the end
     return made
+
+
+def _count_in(session_id: int, added: int) -> None:
+    if added:
+        Session.objects.filter(pk=session_id).update(attendance_count=F("attendance_count") + added)
+
+
+def attendance_recount(sessions) -> None:
+    """Count the attendances of ``sessions`` (a queryset) again from the rows: after a bulk load
+    that writes rows directly (the demo)."""
+    per_session = (Attendance.objects.filter(session=OuterRef("pk")).order_by().values("session")
+                   .annotate(n=Count("id")).values("n"))
+    sessions.update(attendance_count=Coalesce(Subquery(per_session), 0))
 
 
 def _insert_unless_present(attendance: Attendance) -> bool:

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 
+from tongxin.people.models import Person
 from tongxin.points.models import CapPeriod, EarningRule, EntryKind, PointsAccount, PointsEntry
 from tongxin.points.services.ledger import NotEnoughPoints, balance_of, points_award, points_reverse, points_spend
 
@@ -51,6 +52,17 @@ def test_the_community_rule_comes_before_the_street_and_no_rule_awards_nothing(r
     assert points_award(by=None, person=rules.resident_b, action="attendance", key="a:2").entry is None
     assert points_award(by=None, person=rules.resident_b, action="checkin", key="c:2").points == 5
     assert points_award(by=None, person=rules.resident_b, action="quiz", key="q:2").entry is None
+
+
+def test_an_account_opens_in_the_community_or_else_at_the_persons_own_place(rules):
+    points_award(by=None, person=rules.resident_a, action="checkin", key="c:a")
+    assert PointsAccount.objects.get(person=rules.resident_a).org == rules.community_a
+    # Someone on the books of the street itself (the services register people in communities
+    # only; older data may not be): the account opens where they are.
+    at_street = Person.objects.create(name="街道居民", org=rules.street, org_path=rules.street.path)
+    assert points_award(by=None, person=at_street, action="checkin", key="c:s").points == 5
+    account = PointsAccount.objects.get(person=at_street)
+    assert (account.org, account.org_path, account.balance) == (rules.street, rules.street.path, 5)
 
 
 def test_a_spend_never_takes_the_balance_below_zero(rules):

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tongxin.learning.checkin_codes import make_code
-from tongxin.learning.models import DeliveryKind, SessionKind
+from tongxin.learning.models import DeliveryKind, Session, SessionKind
 from tongxin.learning.services.attendance import attendance_checkin, attendance_record_roster
 from tongxin.learning.services.deliveries import delivery_record
 from tongxin.learning.services.reflections import ReviewDecision, reflection_review, reflection_submit
@@ -77,34 +77,40 @@ def _statements_of(captured) -> list[str]:
 def test_a_check_in_that_earns_costs_these_statements(rules):
     """The hot path with a rule: the check-in's read (which brings the rule along) and its write,
     then the award: the account's lock, the caps in one sum, and on PostgreSQL the entry, the
-    balance and its audit entry in one statement (three on SQLite). The account here exists from
-    today's check-in; a person's first award adds three (their community; insert it, ignoring a
-    parallel one; lock)."""
+    balance and its audit entry in one statement (three on SQLite); last the session's count. The
+    account here exists from today's check-in."""
     session = _session(rules)
     points_checkin(by=rules.accounts["resident"], person=rules.resident_a)
     with CaptureQueriesContext(connection) as captured:
         attendance_checkin(by=rules.accounts["resident"], session=session, token=make_code(session))
     statements = _statements_of(captured)
     if connection.vendor == "postgresql":
-        assert len(statements) == 5, statements
+        assert len(statements) == 6, statements
         assert statements[1].startswith("WITH a AS (INSERT INTO learning_attendance ")
         assert "FOR UPDATE" in statements[2]
         assert statements[4].startswith("WITH e AS (INSERT INTO points_pointsentry ")
+        assert statements[5].startswith('UPDATE "learning_session" SET "attendance_count"')
     else:
-        assert len(statements) == 8, statements
+        assert len(statements) == 9, statements
     assert balance_of(rules.resident_a) == 12
     assert _balance_is_the_sum(rules.resident_a)
+    assert Session.objects.get(pk=session.pk).attendance_count == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_first_award_opens_the_account_in_three_more_statements(rules):
+def test_a_first_award_opens_the_account_in_the_same_number_of_statements(rules):
+    """On PostgreSQL the lock finds no account; one statement opens it in the person's community
+    (found in the same statement), and a new account has no caps to read. SQLite reads the
+    community, inserts, locks and reads the caps."""
     session = _session(rules)
     with CaptureQueriesContext(connection) as captured:
         attendance_checkin(by=rules.accounts["resident"], session=session, token=make_code(session))
     statements = _statements_of(captured)
-    assert len(statements) == (8 if connection.vendor == "postgresql" else 11), statements
+    assert len(statements) == (6 if connection.vendor == "postgresql" else 12), statements
     assert balance_of(rules.resident_a) == 10
     assert _balance_is_the_sum(rules.resident_a)
+    account = PointsAccount.objects.get(person=rules.resident_a)
+    assert (account.org, account.balance, account.earned) == (rules.community_a, 10, 10)
 
 
 def test_a_roster_tick_earns_and_a_later_scan_earns_nothing_more(rules):

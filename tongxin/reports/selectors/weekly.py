@@ -31,7 +31,7 @@ from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.campaigns.models import Campaign
-from tongxin.learning.models import Attendance, Delivery, Session
+from tongxin.learning.models import Delivery, Session
 from tongxin.orgs.models import Org
 from tongxin.points.models import EntryKind, PointsEntry
 from tongxin.voices.models import Visit, Voice
@@ -126,9 +126,8 @@ def weekly_series(org: Org, campaign: Campaign | None = None, date_from: date | 
 
     sessions = _of_campaign(Session.objects.filter(org_path__startswith=org.path), campaign).filter(
         _within("starts_at", start, end))
-    put(_by_week(sessions, "starts_at", n=Count("id")), sessions="n")
-    attendance = Attendance.objects.filter(session__in=sessions.values("id"))
-    put(_by_week(attendance, "session__starts_at", n=Count("id")), attendance="n")
+    put(_by_week(sessions, "starts_at", n=Count("id"), people=Sum("attendance_count")),
+        sessions="n", attendance="people")
     deliveries = _of_campaign(Delivery.objects.filter(person__org_path__startswith=org.path), campaign).filter(
         _within("delivered_at", start, end))
     put(_by_week(deliveries, "delivered_at", n=Count("id")), deliveries="n")

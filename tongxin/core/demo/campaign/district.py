@@ -38,6 +38,7 @@ from tongxin.core.bulk_insert import insert_instances, insert_rows
 from tongxin.learning.models import (
     Attendance, AttendanceMethod, Delivery, DeliveryKind, Session, SessionKind, SessionStatus,
 )
+from tongxin.learning.services.attendance import attendance_recount
 from tongxin.orgs.models import Domain, Org, OrgKind
 from tongxin.people.models import Person
 
@@ -244,6 +245,7 @@ def _load_street(street: Org, campaign: Campaign, now: datetime) -> StreetActivi
 
     # Streamed, session by session: a street's million rows never sit in memory at once.
     result.attendances = insert_rows(Attendance, fields, attendance_rows())
+    attendance_recount(Session.objects.filter(pk__in=[s.pk for s in sessions]))
     counts: dict[int, int] = {}
     for session, pks in plan:
         counts[session.pk] = counts.get(session.pk, 0) + len(pks)

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 
 from tongxin.core.audit import AuditAction, audit_record_many
 from tongxin.core.bulk_insert import insert_instances
-from tongxin.learning.models import Attendance, AttendanceMethod, Delivery, DeliveryKind, SessionKind
+from tongxin.learning.models import Attendance, AttendanceMethod, Delivery, DeliveryKind, Session, SessionKind
+from tongxin.learning.services.attendance import attendance_recount
 from tongxin.learning.services.deliveries import delivery_record
 from tongxin.people.models import Person
 
@@ -144,6 +145,7 @@ class ReachMixin:
                                        checked_in_at=when,
                                        recorded_by=None if method == AttendanceMethod.QR else staff))
         insert_instances(Attendance, rows)
+        attendance_recount(Session.objects.filter(pk__in={a.session_id for a in rows}))
         scanned = [a for a in rows if a.method == AttendanceMethod.QR]
         audit_record_many(by=None, action=AuditAction.ATTENDANCE_CHECKED_IN, objects=scanned,
                           changes_for=lambda a: {"session": a.session_id, "person": a.person_id, "method": a.method})
