@@ -67,7 +67,15 @@ def redemption_create(*, by, person: Person, reward: Reward, quantity: int = 1, 
         return existing
     if not isinstance(quantity, int) or not 1 <= quantity <= QUANTITY_MAX:
         raise ValidationError({"quantity": _("数量须在 1 到 %(n)d 之间") % {"n": QUANTITY_MAX}})
-    _refuse_what_cannot_succeed(person, reward.pk, quantity)
+    try:
+        _refuse_what_cannot_succeed(person, reward.pk, quantity)
+    except ValidationError:
+        # A retry sent while the first request was still at work finds the points already spent:
+        # it is answered with that redemption, not refused.
+        existing = Redemption.objects.filter(key=store_key).first()
+        if existing is not None:
+            return existing
+        raise
     locked = Reward.objects.select_for_update().get(pk=reward.pk)
     existing = Redemption.objects.filter(key=store_key).first()  # a parallel retry got the lock first
     if existing is not None:

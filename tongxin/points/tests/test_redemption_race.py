@@ -5,6 +5,7 @@ succeeds, no balance and no stock below zero, every other attempt refused for la
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -23,6 +24,7 @@ pytestmark = [
 
 RESIDENTS = 4
 ATTEMPTS = 5  # each, at the same moment
+SAME_KEY = 60
 
 
 @pytest.mark.django_db(transaction=True)
@@ -63,3 +65,35 @@ def test_simultaneous_redemptions_never_overdraw(street):
     for account in PointsAccount.objects.filter(person__in=people):
         total = PointsEntry.objects.filter(account=account).aggregate(total=Sum("amount"))["total"]
         assert account.balance == total == 40
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_key_sent_many_times_at_once_redeems_once_and_refuses_none(street):
+    """A phone retrying while the first request is still at work: every answer is the one
+    redemption, none a refusal (the points the first one spent are not "too few" for its retry)."""
+    EarningRule.objects.create(org=street.street, org_path=street.street.path, action="bonus", points=100)
+    person = person_create(by=None, data=PersonData(name="重复提交", org=street.building_a1))
+    points_award(by=None, person=person, action="bonus", key=f"bonus:{person.pk}")
+    reward = Reward.objects.create(org=street.community_a, org_path=street.community_a.path, name="洗衣液",
+                                   kind=RewardKind.GOODS, cost=60, stock=10)
+    barrier = threading.Barrier(SAME_KEY)
+    codes: list[str] = []
+
+    def redeem(n: int) -> None:
+        try:
+            barrier.wait(timeout=20)
+            time.sleep(n * 0.001)  # spread over the first one's work, so that some arrive as it commits
+            codes.append(redemption_create(by=None, person=person, reward=reward, key="one-key").code)
+        except Exception as error:  # noqa: BLE001  (a refusal or an error is the failure to show)
+            codes.append(f"error: {error!r}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=redeem, args=(n,)) for n in range(SAME_KEY)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(codes) == SAME_KEY and len(set(codes)) == 1 and not codes[0].startswith("error"), set(codes)
+    assert Redemption.objects.filter(person=person).count() == 1
+    assert PointsAccount.objects.get(person=person).balance == 40
