@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export TONGXIN_DEMO_PASSWORD ?= Tongxin2024demo
 
-.PHONY: demo install test test-sqlite test-postgres system-packages serve seed bench bench-quick clean
+.PHONY: demo install test test-sqlite test-postgres system-packages serve seed bench bench-quick drills drill-restore clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,16 @@ bench: install system-packages
 ## is still of 100,000 rows), in about eight minutes
 bench-quick: install system-packages
 	DJANGO_SETTINGS_MODULE=config.settings.local bash scripts/with_postgres.sh $(PY) bench/run.py --scale street
+
+## make drills: on a throwaway PostgreSQL cluster of its own (fsync on) with the tiny demo street:
+## races, bad rosters, intruders, crashes under load, the API fuzzed, backup and restore. Each
+## prints "DRILL name: PASS|FAIL figures"; the command fails if any drill failed
+drills: install system-packages
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) drills/run.py
+
+## make drill-restore: the backup drill alone (pg_dump, restore into a new cluster, compare)
+drill-restore: install system-packages
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) drills/run.py --only backup
 
 clean:
 	rm -rf $(VENV) var/tongxin.sqlite3*

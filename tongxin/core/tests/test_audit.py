@@ -2,6 +2,7 @@
 in the app (nor, on PostgreSQL, the database role) can change or delete it, and who reads it."""
 
 import json
+import io
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -201,3 +202,49 @@ def test_the_auditor_reads_but_cannot_add_change_or_delete_in_the_admin(admin_us
     assert client.post(f"{base}{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     client.post(base, {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"})
     assert AuditEntry.objects.filter(pk=entry.pk, action=entry.action).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="database roles and grants are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_the_apps_role_may_add_to_the_append_only_tables_and_nothing_more(street):
+    """``grant_app_role``: the role the app connects as writes rows, but on the audit log and the
+    points ledger it can only add; it owns no table, so it can neither truncate nor disable the
+    triggers."""
+    from django.core.management import call_command
+
+    from tongxin.points.models import PointsEntry
+    from tongxin.points.services.ledger import points_award
+    from tongxin.points.services.catalogue import earning_rule_save
+
+    earning_rule_save(by=None, org=street.street, action="bonus", points=5)
+    points_award(by=None, person=street.resident_a, action="bonus", key="bonus:role")
+    role = "tongxin_app_test"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP ROLE IF EXISTS {role}")
+        cursor.execute(f"CREATE ROLE {role}")
+    try:
+        call_command("grant_app_role", role, stdout=io.StringIO())
+        audit, ledger = AuditEntry._meta.db_table, PointsEntry._meta.db_table
+        refused = [f"UPDATE {audit} SET action = 'x'", f"DELETE FROM {audit}", f"TRUNCATE {audit}",
+                   f"ALTER TABLE {audit} DISABLE TRIGGER ALL", f"UPDATE {ledger} SET amount = 1000",
+                   f"DELETE FROM {ledger}", f"TRUNCATE {ledger}", f"ALTER TABLE {ledger} DISABLE TRIGGER ALL",
+                   f"DROP TRIGGER core_auditentry_no_update_delete ON {audit}"]
+        for sql in refused:
+            with pytest.raises(DatabaseError, match="permission denied|must be owner"), transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL ROLE {role}")
+                    cursor.execute(sql)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL ROLE {role}")
+            cursor.execute(f"INSERT INTO {audit} (at, actor_name, action, object_type, object_id, object_repr, changes) "
+                           "VALUES (now(), 'app', 'note', '', '', '', '{}')")
+            cursor.execute("UPDATE people_person SET note = note WHERE id = %s", [street.resident_a.pk])
+        # The trigger refuses even the owner.
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"UPDATE {ledger} SET amount = 1000")
+        assert list(PointsEntry.objects.values_list("amount", flat=True)) == [5]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP OWNED BY {role}")
+            cursor.execute(f"DROP ROLE {role}")
