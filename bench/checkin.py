@@ -225,7 +225,9 @@ def http(method: str, url: str, *, headers: dict[str, str] | None = None, body: 
 
 
 class Server:
-    """gunicorn on a free port of 127.0.0.1, stopped (and waited for) on exit."""
+    """gunicorn on a free port of 127.0.0.1, stopped (and waited for) on exit. The app is loaded
+    once in the master (``--preload``), as the README deploys it: a worker that dies is replaced
+    by a fork in a moment, not by a new start of Django."""
 
     def __init__(self, *, workers: int, log_path: Path):
         self.workers = workers
@@ -236,9 +238,11 @@ class Server:
 
     def __enter__(self) -> "Server":
         command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                   "--workers", str(self.workers), "--worker-class", "sync", "--backlog", "2048",
+                   "--workers", str(self.workers), "--worker-class", "sync", "--backlog", "2048", "--preload",
                    "--timeout", "30", "--log-level", "warning", "--error-logfile", str(self.log_path)]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=server_env(), stdout=subprocess.DEVNULL,
+        # The app's own log lines (a traceback of a 500) go to the same file as gunicorn's.
+        self.output = open(self.log_path, "ab")
+        self.process = subprocess.Popen(command, cwd=ROOT, env=server_env(), stdout=self.output,
                                         stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -262,6 +266,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        if getattr(self, "output", None):
+            self.output.close()
 
     def log_tail(self) -> str:
         try:
@@ -296,6 +302,22 @@ def tree_cpu_seconds(root: int) -> float:
             if child is not None and int(child[1]) == root:
                 total += int(child[11]) + int(child[12])
     return total / CLOCK_TICKS
+
+
+def children_of(parent: int) -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir()
+            if entry.name.isdigit() and (stat := _proc_stat(int(entry.name))) is not None and int(stat[1]) == parent]
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The most memory the process has held at once (its high-water mark, VmHWM)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def postmaster_pid() -> int | None:
@@ -447,6 +469,8 @@ def bench_checkin(street: Org, *, seconds: float = SECONDS, connections: int = C
             for name, cpu in (("check-in", main_cpu), ("bare insert", bare_cpu)):
                 log(f"CPU per {name}: gunicorn {cpu[0]:.2f} ms, PostgreSQL {cpu[1]:.2f} ms, wrk {cpu[2]:.2f} ms")
             gunicorn_log = server.log_tail()
+            worker_peak_mb = max((peak_rss_mb(pid) for pid in children_of(server.process.pid)), default=0.0)
+            log(f"peak memory of one worker after the runs: {worker_peak_mb:.0f} MB")
         bare_after = bare_rows()
         connection.close()
         tps = run_pgbench(clients=workers, seconds=pgbench_seconds or min(seconds, 10), workdir=workdir)
@@ -502,6 +526,7 @@ def bench_checkin(street: Org, *, seconds: float = SECONDS, connections: int = C
     results["checkin_bare_cpu_app"] = bare_cpu[0]
     # What the CPU a check-in costs (app, database, load generator) allows on idle cores.
     results["checkin_cpu_bound"] = (os.cpu_count() or 1) * 1000 / sum(main_cpu) if sum(main_cpu) else 0.0
+    results["worker_peak_rss"] = worker_peak_mb
     results["checkin_workers"] = workers
     results["checkin_connections"] = connections
     return results

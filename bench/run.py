@@ -105,10 +105,11 @@ UNITS = {"people_district": "people", "roster_created": "people", "roster_genera
          "checkin_vs_bare": "%", "checkin_vs_pgbench": "%", "checkin_cpu_bound": "/s", "checkin_workers": "workers",
          "checkin_connections": "connections", "coverage_burst_areas_100": "areas",
          "coverage_burst_areas_1000": "areas", "redemption_rate": "/s", "redemption_refused": "requests",
-         "redemption_workers": "workers", "redemption_connections": "connections"}
+         "redemption_workers": "workers", "redemption_connections": "connections", "worker_peak_rss": "MB"}
 LABELS = {
     "figures_top": "figures of the top org (report_figures)",
     "figures_street": "figures of the demo street",
+    "dashboard_top": "dashboard page of the top org (superior)",
     "progress_report_street": "progress report of the street (.docx)",
     "seed_district": "seed_demo --scale district (all of it)",
     "seed_street": "seed_demo --scale street",
@@ -144,6 +145,7 @@ LABELS = {
     "checkin_cpu_db": "CPU per check-in, PostgreSQL",
     "checkin_bare_cpu_app": "CPU per bare insert, gunicorn",
     "checkin_cpu_bound": "check-ins/s the CPU per check-in allows",
+    "worker_peak_rss": "peak memory of one gunicorn worker",
     "checkin_workers": "gunicorn sync workers",
     "checkin_connections": "wrk connections",
     "redemption_rate": "redemption race, requests answered per s",
