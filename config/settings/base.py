@@ -189,5 +189,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Django logs every 4xx answer as a warning: in a rush on the points store that is thousands
+        # of "Conflict" lines for refusals the client was meant to get. Server errors still log.
+        "django.request": {"level": "ERROR"},
+    },
 }
