@@ -11,7 +11,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, Sum
+from django.db.models.functions import Mod
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +27,8 @@ from tongxin.learning.models import (
 )
 from tongxin.learning.selectors.coverage import coverage_for_org, coverage_gaps
 from tongxin.learning.services.attendance import checkin_state
-from tongxin.orgs.models import Org, OrgKind
+from tongxin.orgs.models import Household, Org, OrgKind
+from tongxin.people.models import Person
 
 COUNTED = (Campaign, Plan, CampaignTask, Measure, TaskCompletion, Session, ScheduleItem, Attendance, Delivery,
            Material, Distribution, Reflection, Bulletin, AuditEntry)
@@ -228,3 +230,47 @@ def test_the_district_activity_loads_street_by_street_and_skips_loaded_streets(d
     seed_district_activity(district, log=lines.append)
     assert {model.__name__: model.objects.count() for model in COUNTED} == before
     assert sum("跳过" in line for line in lines) == 3
+    check_the_district_life(district, campaign)
+
+
+def check_the_district_life(district, campaign) -> None:
+    """Visits, voices and points of the district's streets, as the figures read them."""
+    from tongxin.core.demo.campaign.district_life import POINTS_USERS, seed_district_life
+    from tongxin.points.models import PointsAccount, PointsEntry
+    from tongxin.reports.selectors.figures import report_figures
+    from tongxin.voices.models import Visit, Voice, VoiceAction, VoiceEvent, VoiceKind
+
+    streets = list(Org.objects.filter(parent=district))
+    skipped = streets[0]
+    results = seed_district_life(district, skip=skipped, log=lambda line: None)
+    assert len(results) == len(streets) - 1 and not any(r.skipped for r in results)
+    assert not Visit.objects.filter(org_path__startswith=skipped.path).exists()
+    for street in streets[1:]:
+        visits = Visit.objects.filter(org_path__startswith=street.path)
+        assert visits.exists() and not visits.exclude(campaign=campaign).exists()
+        # Every hardship household is visited.
+        hardship = Household.objects.filter(org_path__startswith=street.path, in_hardship=True)
+        assert not hardship.exclude(visits__isnull=False).exists()
+        assert Voice.objects.filter(org_path__startswith=street.path).exists()
+    voices = Voice.objects.filter(campaign=campaign)
+    # Each voice starts with its submission; every claimed wish has its claim; rejections say why.
+    assert VoiceEvent.objects.filter(action=VoiceAction.SUBMIT).count() == voices.count()
+    wishes = voices.filter(kind=VoiceKind.WISH).exclude(status__in=["submitted", "rejected"])
+    assert VoiceEvent.objects.filter(action=VoiceAction.CLAIM, voice__in=wishes).count() == wishes.count()
+    assert not voices.filter(status="rejected", reject_reason="").exists()
+    # Points: a check-in earns 10, within 20 a day and 50 a week; every balance is its sum.
+    entries = PointsEntry.objects.filter(action="attendance")
+    assert entries.exists() and not entries.exclude(person_id__in=Person.objects.annotate(
+        app=Mod("pk", POINTS_USERS)).filter(app=0).values("pk")).exists()
+    for account in PointsAccount.objects.filter(org_path__startswith=streets[1].path):
+        assert account.balance == account.earned == (
+            PointsEntry.objects.filter(account=account).aggregate(s=Sum("amount"))["s"] or 0)
+    daily = entries.values("person_id", "at__date").annotate(s=Sum("amount"))
+    assert max(row["s"] for row in daily) <= 20
+    figures = report_figures(district, campaign)
+    assert figures.value("visits") == Visit.objects.count() and figures.value("voices") > 0
+    assert figures.value("points_earned") == entries.aggregate(s=Sum("amount"))["s"]
+    # A second run adds nothing.
+    counts = (Visit.objects.count(), Voice.objects.count(), PointsEntry.objects.count())
+    assert all(r.skipped for r in seed_district_life(district, skip=skipped, log=lambda line: None))
+    assert (Visit.objects.count(), Voice.objects.count(), PointsEntry.objects.count()) == counts

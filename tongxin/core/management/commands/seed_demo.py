@@ -26,6 +26,7 @@ from django.db import transaction
 
 from tongxin.accounts.models import User
 from tongxin.core.demo.campaign.district import seed_district_activity
+from tongxin.core.demo.campaign.district_life import seed_district_life
 from tongxin.core.demo.campaign.street import demo_campaign, seed_campaign
 from tongxin.core.demo.district import analyze_people_tables, build_district
 from tongxin.core.demo.logins import DEMO_USERNAMES
@@ -92,6 +93,8 @@ class Command(BaseCommand):
             if scale == "district":
                 say("载入全区“感党恩、听党话、跟党走”活动记录（学习活动、约一千万人次签到、送学）……")
                 seed_district_activity(district, log=say, jobs=jobs)
+                say("载入全区各街道的入户走访、群众心声与积分（演示街道除外）……")
+                seed_district_life(district, skip=street, log=say, jobs=jobs)
         except ValidationError as exc:
             raise CommandError("演示数据未载入：" + "；".join(exc.messages)) from exc
         say(self.style.SUCCESS(f"完成，共用时 {time.perf_counter() - started:.1f} 秒。"
