@@ -14,14 +14,21 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from bench.checkin import (  # noqa: F401  (Server: the drills start it from here)
     ROOT, Server, ensure_checkin_community, ensure_people, http, issue_keys, server_env,
 )
+from django.utils import timezone
+
 from tongxin.accounts.models import User
+from tongxin.learning.models import Session, SessionKind
+from tongxin.learning.services.sessions import session_create
 from tongxin.orgs.models import Org
 from tongxin.people.models import Person
+from tongxin.points.services.catalogue import earning_rule_save
+from tongxin.points.services.ledger import points_award
 
 COMMUNITY_CODE = "BLP-DR"
 COMMUNITY_NAME = "演练社区"
@@ -101,6 +108,25 @@ def new_residents(community: Org, count: int, workdir: Path) -> list[Resident]:
     person_of = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "person_id"))
     people = Person.objects.in_bulk(list(person_of.values()))
     return [Resident(uid, people[person_of[uid]], token) for uid, token in zip(user_ids, tokens)]
+
+
+def lecture_now(community: Org, topic: str) -> Session:
+    """A lecture of ``community`` that began five minutes ago: check-in is open."""
+    now = timezone.now()
+    return session_create(by=User.objects.get(username="street_admin"), org=community, kind=SessionKind.LECTURE,
+                          topic=topic, starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(hours=2),
+                          place="演练室")
+
+
+def residents_with_points(community: Org, count: int, points: int, workdir: Path) -> list[Resident]:
+    """``count`` new residents with a token each and ``points`` points (a grant by a rule of the
+    community's own, one per amount)."""
+    action = f"drill_grant_{points}"
+    earning_rule_save(by=None, org=community, action=action, points=points)
+    residents = new_residents(community, count, workdir)
+    for r in residents:
+        points_award(by=None, person=r.person, action=action, key=f"{action}:{r.person.pk}")
+    return residents
 
 
 def token_of(username: str, workdir: Path) -> str:

@@ -22,30 +22,25 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from django.db import connections
-from django.db.models import Count, Sum
-from django.utils import timezone
+from django.db.models import Count, F, Sum
+from django.db.models.functions import Coalesce
 
-from tongxin.accounts.models import User
 from tongxin.core.demo.street import DEMO_STREET_CODE
 from tongxin.learning.checkin_codes import make_code
-from tongxin.learning.models import Attendance, Session, SessionKind
-from tongxin.learning.services.sessions import session_create
+from tongxin.learning.models import Attendance, Session
 from tongxin.orgs.models import Org
 from tongxin.points.models import PointsAccount, PointsEntry, Redemption, RewardKind
-from tongxin.points.services.catalogue import earning_rule_save, reward_create
-from tongxin.points.services.ledger import points_award
+from tongxin.points.services.catalogue import reward_create
 
 from .cluster import Cluster
-from .common import Server, call, drill_community, new_residents
+from .common import Server, call, drill_community, lecture_now, new_residents, residents_with_points
 
 THREADS = 8
 BEFORE = (2.0, 5.0)  # seconds of load before the crash, drawn at random
 AFTER = 20.0  # seconds of load after the crash (or the restart); new workers must boot first
-GRANT_ACTION = "drill_crash_grant"
 
 
 @dataclass
@@ -157,11 +152,10 @@ def _verify(sent: list[Sent], session: Session, community: Org) -> list[str]:
     spends = entries.filter(kind="spend", redemption__isnull=True).count()
     if orphans or spends:
         problems.append(f"ledger rows without their source: {orphans} awards, {spends} spends")
-    for account in PointsAccount.objects.filter(org_path__startswith=community.path):
-        total = PointsEntry.objects.filter(account=account).aggregate(s=Sum("amount"))["s"] or 0
-        if total != account.balance or account.balance < 0:
-            problems.append(f"account {account.pk}: balance {account.balance}, ledger {total}")
-            break
+    off = (PointsAccount.objects.filter(org_path__startswith=community.path)
+           .annotate(total=Coalesce(Sum("entries__amount"), 0)).exclude(balance=F("total")).count())
+    if off:
+        problems.append(f"{off} accounts whose balance is not their ledger sum")
     counted = Session.objects.filter(org_path__startswith=community.path).annotate(n=Count("attendances"))
     if any(s.attendance_count != s.n for s in counted):
         problems.append("a session's kept count differs from its attendances")
@@ -171,15 +165,9 @@ def _verify(sent: list[Sent], session: Session, community: Org) -> list[str]:
 def run(workdir: Path, cluster: Cluster) -> tuple[bool, str]:
     street = Org.objects.get(code=DEMO_STREET_CODE)
     community = drill_community(street)
-    admin = User.objects.get(username="street_admin")
-    now = timezone.now()
-    session = session_create(by=admin, org=community, kind=SessionKind.LECTURE, topic="演练：断电中签到",
-                             starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(hours=2), place="演练室")
+    session = lecture_now(community, "演练：断电中签到")
     scanners = new_residents(community, 4000, workdir)
-    buyers = new_residents(community, 100, workdir)
-    earning_rule_save(by=None, org=community, action=GRANT_ACTION, points=10_000)
-    for b in buyers:
-        points_award(by=None, person=b.person, action=GRANT_ACTION, key=f"{GRANT_ACTION}:{b.person.pk}")
+    buyers = residents_with_points(community, 100, 10_000, workdir)
     reward = reward_create(by=None, org=community, stock=100_000, data={
         "name": "演练：停电也不丢的洗衣粉", "kind": RewardKind.GOODS, "cost": 1})
     problems: list[str] = []

@@ -13,7 +13,6 @@ No answer may be a 5xx.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 
 from django.db.models import Count, Sum
@@ -22,19 +21,18 @@ from django.utils import timezone
 from tongxin.accounts.models import User
 from tongxin.core.demo.street import DEMO_STREET_CODE
 from tongxin.learning.checkin_codes import make_code
-from tongxin.learning.models import Attendance, Session, SessionKind
-from tongxin.learning.services.sessions import session_create
+from tongxin.learning.models import Attendance, Session
 from tongxin.orgs.models import Org
 from tongxin.points.models import PointsAccount, PointsEntry, Redemption, RewardKind
-from tongxin.points.services.catalogue import earning_rule_save, reward_create
-from tongxin.points.services.ledger import points_award
+from tongxin.points.services.catalogue import reward_create
 from tongxin.voices.models import Library, VoiceAction, VoiceCategory, VoiceEvent, VoiceKind
 from tongxin.voices.services.intake import voice_submit
 from tongxin.voices.services.workflow import voice_accept
 
-from .common import Answer, Server, at_once, call, drill_community, new_residents, token_of
+from .common import (
+    Answer, Server, at_once, call, drill_community, lecture_now, new_residents, residents_with_points, token_of,
+)
 
-GRANT_ACTION = "drill_grant"
 CLAIMERS = ("street_admin", "community_worker", "grid_worker", "building_head", "member")
 
 
@@ -45,15 +43,9 @@ def _statuses(answers: list[Answer]) -> Counter:
 def run(workdir: Path, cluster) -> tuple[bool, str]:
     street = Org.objects.get(code=DEMO_STREET_CODE)
     community = drill_community(street)
-    admin = User.objects.get(username="street_admin")
-    now = timezone.now()
-    session = session_create(by=admin, org=community, kind=SessionKind.LECTURE, topic="演练：同时签到",
-                             starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(hours=2), place="演练室")
+    session = lecture_now(community, "演练：同时签到")
     scanners = new_residents(community, 20, workdir)
-    earning_rule_save(by=None, org=community, action=GRANT_ACTION, points=100)
-    buyers = new_residents(community, 11, workdir)
-    for r in buyers:
-        points_award(by=None, person=r.person, action=GRANT_ACTION, key=f"{GRANT_ACTION}:{r.person.pk}")
+    buyers = residents_with_points(community, 11, 100, workdir)
     reward = reward_create(by=None, org=community, stock=100, data={
         "name": f"演练抢购品{timezone.localtime():%H%M%S}", "kind": RewardKind.GOODS, "cost": 60})
     wishes = []

@@ -24,7 +24,7 @@ from __future__ import annotations
 import multiprocessing
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -274,6 +274,18 @@ def _worker_start() -> None:
     connections.close_all()  # a forked worker must not share the parent's connection
 
 
+def per_street(load: Callable, tasks: list, jobs: int) -> Iterator:
+    """``load(task)`` for each street's task, as each finishes: side by side in ``jobs`` worker
+    processes on PostgreSQL (outside a transaction), else one after the other."""
+    if jobs > 1 and len(tasks) > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        connections.close_all()
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks)), initializer=_worker_start) as pool:
+            yield from pool.imap_unordered(load, tasks)
+    else:
+        for task in tasks:
+            yield load(task)
+
+
 def seed_district_activity(district: Org, *, now: datetime | None = None, log: Callable[[str], None] = print,
                            jobs: int = 1) -> Campaign:
     """The district campaign and its eight weeks of work, street by street (see the module
@@ -294,19 +306,10 @@ def seed_district_activity(district: Org, *, now: datetime | None = None, log: C
                 f"（累计 {time.perf_counter() - started:.1f} 秒）")
 
     loaded = 0
-    if jobs > 1 and len(tasks) > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
-        connections.close_all()
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks)), initializer=_worker_start) as pool:
-            for result in pool.imap_unordered(_street_activity, tasks):
-                done += 1
-                loaded += not result.skipped
-                report(result)
-    else:
-        for task in tasks:
-            result = _street_activity(task)
-            done += 1
-            loaded += not result.skipped
-            report(result)
+    for result in per_street(_street_activity, tasks, jobs):
+        done += 1
+        loaded += not result.skipped
+        report(result)
     if loaded:
         analyze_activity_tables(vacuum=True)
         refresh_coverage(campaign)

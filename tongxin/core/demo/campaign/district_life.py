@@ -21,14 +21,13 @@ fills in only what is missing.
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce, Mod
 from django.utils import timezone
@@ -47,7 +46,7 @@ from tongxin.voices.models import VoiceStatus as S
 from tongxin.voices.text.corpus import labelled_voices
 
 from .. import voices_texts
-from .district import district_campaign
+from .district import district_campaign, per_street
 from .sessions import at
 
 SEED = 2024_11
@@ -283,10 +282,6 @@ def _street_life(task: LifeTask) -> StreetLife:
     return builder.result
 
 
-def _worker_start() -> None:
-    connections.close_all()  # a forked worker must not share the parent's connection
-
-
 def seed_district_life(district: Org, *, skip: Org | None = None, now: datetime | None = None,
                        log: Callable[[str], None] = print, jobs: int = 1) -> list[StreetLife]:
     """Visits, voices and points for the district's streets but ``skip`` (the demo street), after
@@ -309,14 +304,8 @@ def seed_district_life(district: Org, *, skip: Org | None = None, now: datetime 
                 f"心声 {result.voices:,} 条，积分 {result.points_entries:,} 笔，用时 {result.seconds:.1f} 秒"
                 f"（累计 {time.perf_counter() - started:.1f} 秒）")
 
-    if jobs > 1 and len(tasks) > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
-        connections.close_all()
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks)), initializer=_worker_start) as pool:
-            for result in pool.imap_unordered(_street_life, tasks):
-                report(result)
-    else:
-        for task in tasks:
-            report(_street_life(task))
+    for result in per_street(_street_life, tasks, jobs):
+        report(result)
     if any(not r.skipped for r in results) and connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             for model in (Visit, Voice, VoiceEvent, PointsAccount, PointsEntry):
