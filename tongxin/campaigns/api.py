@@ -1,9 +1,9 @@
 from datetime import date
 
-from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
+from tongxin.core.api_schemas import OrgCode, Text, choice, code_path, not_found
 from tongxin.orgs.models import Org
 
 from .models import Campaign
@@ -12,8 +12,10 @@ from .selectors import (
     COMPLIANCE_SORTS, campaign_get_visible, campaign_list_for, campaign_target_text, compliance,
     compliance_default_org,
 )
+from .selectors.campaigns import LIST_SORTS
 
 router = Router(tags=["campaigns"])
+CampaignSlug = code_path(r"^[-A-Za-z0-9_]{1,60}$", "主题活动简称")
 
 
 class CampaignOut(Schema):
@@ -46,11 +48,16 @@ class CampaignOut(Schema):
         return campaign_target_text(obj)
 
 
+class CampaignsQuery(Schema):
+    q: Text = ""
+    sort: choice(list(LIST_SORTS)) = "-start"
+
+
 @router.get("", response=list[CampaignOut])
-def campaigns(request, q: str = "", sort: str = "-start"):
+def campaigns(request, query: Query[CampaignsQuery]):
     """Campaigns the caller may see (``campaigns.view_campaign``), newest first; ``sort=start`` for
     oldest first, ``q`` to search by name."""
-    return list(campaign_list_for(request.user, q=q, sort=sort))
+    return list(campaign_list_for(request.user, q=query.q, sort=query.sort))
 
 
 class TaskOut(Schema):
@@ -98,20 +105,26 @@ class ComplianceOut(Schema):
     units: list[UnitOut]
 
 
+class ComplianceQuery(Schema):
+    org: OrgCode = ""
+    sort: choice(COMPLIANCE_SORTS) = "path"
+
+
 @router.get("/{slug}/compliance", response=ComplianceOut)
-def campaign_compliance(request, slug: str, org: str = "", sort: str = "path"):
+def campaign_compliance(request, slug: CampaignSlug, query: Query[ComplianceQuery]):
     """Each unit under ``org`` (default: the campaign's scope, or the caller's own scope in it)
     with each required action that applies to it: ``done`` (with its proof), ``overdue`` or
     ``pending``. Staff and superiors only; 404 for a campaign the caller does not see."""
     campaign = campaign_get_visible(user=request.user, slug=slug)
     if campaign is None:
-        raise Http404
+        raise not_found(_("找不到该主题活动"))
+    org = query.org
     where = Org.objects.filter(code=org).first() if org else compliance_default_org(request.user, campaign)
     if org and where is None:
-        raise Http404
+        raise not_found(_("找不到编码为“%(code)s”的组织") % {"code": org})
     if where is None or not may_view_compliance(request.user, campaign, where):
         raise PermissionError(_("无权查看该组织的完成情况"))
-    table = compliance(campaign, where, sort=sort if sort in COMPLIANCE_SORTS else "path")
+    table = compliance(campaign, where, sort=query.sort)
     return {
         "campaign": campaign.slug,
         "org": where.code,

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from tongxin.campaigns.selectors import campaign_get_visible
+from tongxin.core.api_schemas import ErrorOut, Limit, Offset, OrgCode, Slug, not_found
 from tongxin.orgs.models import Org
 from tongxin.people.selectors import person_visible_q
 
@@ -27,13 +27,13 @@ router = Router(tags=["coverage"])
 
 
 class CoverageQuery(Schema):
-    org: str = ""
-    campaign: str = ""
+    org: OrgCode = ""
+    campaign: Slug = ""
 
 
 class GapsQuery(CoverageQuery):
-    limit: int = GAP_PAGE_SIZE
-    offset: int = 0
+    limit: Limit = GAP_PAGE_SIZE
+    offset: Offset = 0
 
 
 class GroupOut(Schema):
@@ -138,11 +138,11 @@ def _resolve(request, query: CoverageQuery):
     else:
         campaign = next(iter(coverage_campaigns_for(request.user)), None)
     if campaign is None:
-        raise Http404
+        raise not_found(_("找不到该主题活动") if query.campaign else _("没有您可查看的进行中的主题活动"))
     if query.org:
         org = Org.objects.filter(code=query.org).first()
         if org is None:
-            raise Http404
+            raise not_found(_("找不到编码为“%(code)s”的组织") % {"code": query.org})
     else:
         org = coverage_default_org(request.user, campaign)
     if org is None or not request.user.has_perm("learning.view_coverage", org):
@@ -155,7 +155,7 @@ def _place(row) -> dict:
             "target": row.target, "reached": row.reached, "gaps": row.gaps, "rate": row.rate}
 
 
-@router.get("", response=CoverageOut)
+@router.get("", response={200: CoverageOut, 404: ErrorOut})
 def coverage(request, query: Query[CoverageQuery]):
     """Coverage of a campaign within an org: who must be reached, who is, by which way, and the rate."""
     campaign, org = _resolve(request, query)
@@ -191,11 +191,10 @@ def _gap(item: GapItem) -> dict:
     }
 
 
-@router.get("/gaps", response=GapsOut)
+@router.get("/gaps", response={200: GapsOut, 404: ErrorOut})
 def coverage_gaps(request, query: Query[GapsQuery]):
     """The persons not yet reached, by place then name: the suggested way and who answers for each."""
     campaign, org = _resolve(request, query)
-    limit = max(1, min(query.limit, 200))
-    count, items = coverage_gap_slice(campaign, [org], offset=max(0, query.offset), limit=limit,
+    count, items = coverage_gap_slice(campaign, [org], offset=query.offset, limit=query.limit,
                                       visible=person_visible_q(request.user))
     return {"count": count, "items": [_gap(item) for item in items]}

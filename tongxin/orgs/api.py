@@ -1,10 +1,13 @@
 from django.http import Http404
 from ninja import Router, Schema
 
+from tongxin.core.api_schemas import code_path
+
 from .models import Org
 from .selectors import org_children
 
 router = Router(tags=["orgs"])
+OrgCodePath = code_path(description="组织编码")
 
 
 class OrgOut(Schema):
@@ -33,10 +36,10 @@ def _visible_org(request, code: str) -> Org:
 
 
 @router.get("/{code}", response=OrgOut)
-def org_detail(request, code: str):
+def org_detail(request, code: OrgCodePath):
     return _visible_org(request, code)
 
 
 @router.get("/{code}/children", response=list[OrgOut])
-def org_children_list(request, code: str):
+def org_children_list(request, code: OrgCodePath):
     return list(org_children(_visible_org(request, code)).select_related("parent"))

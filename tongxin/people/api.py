@@ -1,12 +1,15 @@
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
+from tongxin.core.api_schemas import ErrorOut, Limit, Offset, OrgCode, Text, choice, id_path, not_found
 from tongxin.orgs.models import Org
 
-from .models import Person
-from .selectors import person_get_visible, person_list
+from .models import Person, PersonGroup
+from .selectors import SORTS, person_get_visible, person_list
 
 router = Router(tags=["people"])
+PersonId = id_path("人员编号")
 
 
 class PersonOut(Schema):
@@ -61,30 +64,30 @@ class PeopleOut(Schema):
 
 
 class PeopleQuery(Schema):
-    org: str | None = None
-    q: str = ""
-    group: str = ""
-    sort: str = "place"
-    limit: int = 50
-    offset: int = 0
+    org: OrgCode = ""
+    q: Text = ""
+    group: choice(PersonGroup, blank=True) = ""
+    sort: choice(list(SORTS)) = "place"
+    limit: Limit = 50
+    offset: Offset = 0
 
 
-@router.get("", response=PeopleOut)
+@router.get("", response={200: PeopleOut, 404: ErrorOut})
 def people(request, filters: Query[PeopleQuery]):
     """People the caller may see, masked, optionally under an org and matching a search."""
     org = None
     if filters.org:
         org = Org.objects.filter(code=filters.org).first()
         if org is None:
-            raise Http404
+            raise not_found(_("找不到编码为“%(code)s”的组织") % {"code": filters.org})
     qs = person_list(user=request.user, org=org, q=filters.q, group=filters.group, sort=filters.sort)
-    limit = max(1, min(filters.limit, 200))
-    items = list(qs.prefetch_related("group_memberships").select_related("party_member")[filters.offset:filters.offset + limit])
+    offset = filters.offset
+    items = list(qs.prefetch_related("group_memberships").select_related("party_member")[offset:offset + filters.limit])
     return {"count": qs.count(), "items": items}
 
 
 @router.get("/{person_id}", response=PersonOut)
-def person_detail(request, person_id: int):
+def person_detail(request, person_id: PersonId):
     person = person_get_visible(user=request.user, pk=person_id)
     if person is None:
         raise Http404

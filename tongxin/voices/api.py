@@ -17,72 +17,72 @@
   (``selectors.figures``, with their definitions).
 
 Bodies and answers use the English values of the models (kind, channel, status, library,
-rating). Refusals carry a Chinese ``detail`` and a stable ``code``: 400 ``invalid`` (with
-``errors`` by field when the fault is a field's), 409 ``conflict``; 403 is a permission refused,
-404 a voice the caller may not see.
+rating). Refusals carry a Chinese ``detail`` and a stable ``code``: 422 ``invalid`` for a request
+the schema does not allow (``errors`` by field: a value outside its list, a note missing where
+the move needs one); 409 ``conflict`` for a move the workflow does not allow from the voice's
+status, 409 ``invalid`` for what the request names that does not fit (a unit that is no partner
+unit, a person of another household; ``errors`` by field); 404 ``not_found`` for a voice the
+caller may not see or an org, person, unit or campaign that does not exist; 403 a permission
+refused.
 """
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from tongxin.accounts.models import User
 from tongxin.campaigns.selectors import campaign_get_visible
+from tongxin.core.api_schemas import ErrorOut, Refusal, conflict, id_path, messages_of, not_found
 from tongxin.orgs.models import Household, Org
 from tongxin.people.selectors import person_get_visible
 
 from .api_schemas import (
-    ClaimIn, FiguresQuery, FiguresWithChildrenOut, OnBehalfIn, RateIn, RefusalOut, TransitionIn, VoiceDetailOut,
-    VoiceIn, VoicesOut, VoicesQuery,
+    ClaimIn, FiguresQuery, FiguresWithChildrenOut, OnBehalfIn, RateIn, TransitionIn, VoiceDetailOut, VoiceIn,
+    VoicesOut, VoicesQuery,
 )
-from .models import Channel, Library, Voice, VoiceCategory, VoiceKind, VoiceStatus
+from .models import Voice, VoiceCategory, VoiceKind, VoiceStatus
 from .selectors.figures import figures_as_dict, figures_default_org, voice_figures, voice_figures_by_child
-from .selectors.lists import RESULTS, voice_list, wish_area_q
+from .selectors.lists import voice_list, wish_area_q
 from .services import workflow
 from .services.intake import voice_submit
 from .services.workflow import VoiceConflict
 
 router = Router(tags=["voices"])
+VoiceId = id_path("事项编号")
 S = VoiceStatus
 
 
 # --- Helpers ---------------------------------------------------------------------------------
 
-def _refusal(status: int, detail: str, code: str, errors: dict | None = None):
-    return Status(status, {"detail": detail, "code": code, "errors": errors or {}})
-
-
-def _invalid(field: str, message: str):
-    return _refusal(400, message, "invalid", {field: [message]})
-
-
-def _refused(error: ValidationError):
-    """A service's refusal in the house format: 409 for a move the workflow does not allow now."""
-    detail = "；".join(str(m) for m in error.messages)
+def _refused(error: ValidationError) -> Refusal:
+    """A service's refusal of a request the schema allows: what the voice's status or the things
+    the request names do not allow now. 409 ``conflict`` for a move the workflow's table does not
+    allow, 409 ``invalid`` (with the messages by field) for the rest."""
+    detail, errors = messages_of(error)
     if isinstance(error, VoiceConflict):
-        return _refusal(409, detail, "conflict")
-    errors = {field: [str(m) for m in messages] for field, messages in error.message_dict.items()} \
-        if hasattr(error, "error_dict") else {}
-    return _refusal(400, detail, "invalid", errors)
+        return conflict(detail)
+    return conflict(detail, "invalid", errors)
 
 
 def _voice(request, voice_id: int, *, claiming: bool = False) -> Voice:
     """The voice if the caller may see it (or, ``claiming``, may find it on the wish wall), else 404."""
     voice = (Voice.objects.select_related("org", "household", "category", "handler__person", "handler_unit")
              .filter(pk=voice_id).first())
-    if voice is None:
-        raise Http404
-    if request.user.has_perm("voices.view_voice", voice):
+    if voice is not None and request.user.has_perm("voices.view_voice", voice):
         return voice
-    if claiming and voice.kind == VoiceKind.WISH and Voice.objects.filter(wish_area_q(request.user),
-                                                                         pk=voice.pk).exists():
+    if voice is not None and claiming and voice.kind == VoiceKind.WISH and Voice.objects.filter(
+            wish_area_q(request.user), pk=voice.pk).exists():
         return voice
-    raise Http404
+    raise not_found(_("找不到该事项，或无权查看"))
+
+
+def _org(code: str) -> Org:
+    org = Org.objects.filter(code=code).first()
+    if org is None:
+        raise not_found(_("找不到编码为“%(code)s”的组织") % {"code": code})
+    return org
 
 
 def _reloaded(voice: Voice) -> Voice:
@@ -92,72 +92,56 @@ def _reloaded(voice: Voice) -> Voice:
 
 # --- The list, one voice, intake ---------------------------------------------------------------
 
-@router.get("", response={200: VoicesOut, 400: RefusalOut})
+@router.get("", response={200: VoicesOut, 404: ErrorOut})
 def voices(request, filters: Query[VoicesQuery]):
     """The voices the caller may see, newest first: staff those of their scope, a resident their own."""
-    status = filters.status
-    for field, value, allowed in (("library", filters.library, [*Library.values, RESULTS]),
-                                  ("status", status, VoiceStatus.values), ("kind", filters.kind, VoiceKind.values),
-                                  ("channel", filters.channel, Channel.values)):
-        if value and value not in allowed:
-            return _invalid(field, _("“%(value)s”不是有效的取值，可选：%(allowed)s") % {
-                "value": value, "allowed": "、".join(allowed)})
-    org = None
-    if filters.org:
-        org = Org.objects.filter(code=filters.org).first()
-        if org is None:
-            raise Http404
+    org = _org(filters.org) if filters.org else None
     qs = voice_list(user=request.user, org=org, q=filters.q, library=filters.library, category=filters.category,
-                    status=status, kind=filters.kind, channel=filters.channel)
-    limit = max(1, min(filters.limit, 200))
-    offset = max(0, filters.offset)
-    items = list(qs.select_related("household")[offset:offset + limit])
+                    status=filters.status, kind=filters.kind, channel=filters.channel)
+    offset = filters.offset
+    items = list(qs.select_related("household")[offset:offset + filters.limit])
     return Status(200, {"count": qs.count(), "items": items})
 
 
-@router.post("", response={201: VoiceDetailOut, 400: RefusalOut})
+@router.post("", response={201: VoiceDetailOut, 404: ErrorOut, 409: ErrorOut})
 def voice_create(request, payload: VoiceIn):
     """A resident's own voice, or one recorded by staff on a resident's behalf."""
-    behalf = payload.on_behalf
-    if behalf is None and payload.channel and payload.channel != Channel.ONLINE:
-        behalf = OnBehalfIn(channel=payload.channel)
+    behalf: OnBehalfIn | None = payload.on_behalf
     kwargs = {}
     if payload.campaign:
         kwargs["campaign"] = campaign_get_visible(user=request.user, slug=payload.campaign)
         if kwargs["campaign"] is None:
-            return _invalid("campaign", _("找不到该主题活动"))
+            raise not_found(_("找不到该主题活动"))
     if behalf is not None:
         org = household = person = None
         if behalf.org:
             org = Org.objects.filter(code=behalf.org).first()
             if org is None:
-                return _invalid("org", _("找不到编码为“%(code)s”的网格或楼栋") % {"code": behalf.org})
+                raise not_found(_("找不到编码为“%(code)s”的网格或楼栋") % {"code": behalf.org})
         if behalf.person is not None:
             person = person_get_visible(user=request.user, pk=behalf.person)
             if person is None:
-                return _invalid("person", _("找不到该人员，或不在您负责的范围内"))
+                raise not_found(_("找不到该人员，或不在您负责的范围内"))
         if behalf.household is not None:
             household = Household.objects.select_related("org").filter(pk=behalf.household).first()
             if household is None:
-                return _invalid("household", _("找不到该户"))
+                raise not_found(_("找不到该户"))
         kwargs.update(on_behalf=True, org=org, household=household, person=person,
                       speaker_name=behalf.speaker_name, channel=behalf.channel or payload.channel)
     try:
         voice = voice_submit(by=request.user, kind=payload.kind, text=payload.text, urgent=payload.urgent, **kwargs)
     except ValidationError as error:
-        return _refused(error)
+        raise _refused(error) from None
     return Status(201, _reloaded(voice))
 
 
-@router.get("/figures", response={200: FiguresWithChildrenOut, 400: RefusalOut})
+@router.get("/figures", response={200: FiguresWithChildrenOut, 404: ErrorOut})
 def figures(request, query: Query[FiguresQuery]):
     """The figures of an org's subtree over a period: counts by library, category, status,
     channel and kind, the three rates with numerator and denominator, time to resolve, wishes,
     visits, projects, the problem list and good deeds; ``children=true`` adds each child side by
     side. Definitions: ``tongxin.voices.selectors.figures``."""
     scope = _figures_scope(request, query)
-    if isinstance(scope, Status):
-        return scope
     data = figures_as_dict(voice_figures(**scope))
     if query.children:
         data["children"] = [{"direct": row.direct, **figures_as_dict(row.figures)}
@@ -165,54 +149,45 @@ def figures(request, query: Query[FiguresQuery]):
     return Status(200, data)
 
 
-def _figures_scope(request, query: FiguresQuery):
-    """The org, period and campaign of a figures request, or the refusal to answer with."""
-    period = {}
-    for name, value in (("date_from", query.date_from), ("date_to", query.date_to)):
-        try:
-            period[name] = date.fromisoformat(value) if value else None
-        except ValueError:
-            return _invalid(name.removeprefix("date_"), _("日期格式应为 2024-09-10"))
-    if period["date_from"] and period["date_to"] and period["date_from"] > period["date_to"]:
-        return _invalid("to", _("结束日期不能早于开始日期"))
+def _figures_scope(request, query: FiguresQuery) -> dict:
+    """The org, period and campaign of a figures request. A period that ends before it begins is
+    422, as a date the schema cannot read: the schema cannot compare two parameters."""
+    if query.date_from and query.date_to and query.date_from > query.date_to:
+        message = _("结束日期不能早于开始日期")
+        raise Refusal(422, message, "invalid", {"to": [message]})
     campaign = None
     if query.campaign:
         campaign = campaign_get_visible(user=request.user, slug=query.campaign)
         if campaign is None:
-            raise Http404
-    if query.org:
-        org = Org.objects.filter(code=query.org).first()
-        if org is None:
-            raise Http404
-    else:
-        org = figures_default_org(request.user)
+            raise not_found(_("找不到该主题活动"))
+    org = _org(query.org) if query.org else figures_default_org(request.user)
     if org is None or not request.user.has_perm("voices.view_figures", org):
         raise PermissionError(_("无权查看该组织的群众心声统计"))
-    return {"org": org, "campaign": campaign, **period}
+    return {"org": org, "campaign": campaign, "date_from": query.date_from, "date_to": query.date_to}
 
 
 @router.get("/{voice_id}", response=VoiceDetailOut)
-def voice_detail(request, voice_id: int):
+def voice_detail(request, voice_id: VoiceId):
     """One voice with its history (who, when, from which status to which, and a note)."""
     return _voice(request, voice_id)
 
 
 # --- Moves -----------------------------------------------------------------------------------
 
-@router.post("/{voice_id}/claim", response={200: VoiceDetailOut, 400: RefusalOut, 409: RefusalOut})
-def voice_claim(request, voice_id: int, payload: ClaimIn):
+@router.post("/{voice_id}/claim", response={200: VoiceDetailOut, 409: ErrorOut})
+def voice_claim(request, voice_id: VoiceId, payload: ClaimIn):
     """Take a wish on (接单), for oneself or in the name of a partner unit (``unit``: its code).
-    Of two claims at the same moment one wins; the other gets 409."""
+    Of two claims at the same moment one wins; the other gets 409. An unknown unit is 404."""
     voice = _voice(request, voice_id, claiming=True)
     unit = None
     if payload.unit:
         unit = Org.objects.filter(code=payload.unit).first()
         if unit is None:
-            return _invalid("unit", _("找不到编码为“%(code)s”的单位") % {"code": payload.unit})
+            raise not_found(_("找不到编码为“%(code)s”的单位") % {"code": payload.unit})
     try:
         workflow.voice_claim(by=request.user, voice=voice, unit=unit, note=payload.note)
     except ValidationError as error:
-        return _refused(error)
+        raise _refused(error) from None
     return Status(200, _reloaded(voice))
 
 
@@ -225,41 +200,43 @@ def _rate(request, voice_id: int, rating: str, note: str):
     try:
         service(by=request.user, voice=voice, rating=rating, note=note)
     except ValidationError as error:
-        return _refused(error)
+        raise _refused(error) from None
     return Status(200, _reloaded(voice))
 
 
-@router.post("/{voice_id}/rate", response={200: VoiceDetailOut, 400: RefusalOut, 409: RefusalOut})
-def voice_rate(request, voice_id: int, payload: RateIn):
+@router.post("/{voice_id}/rate", response={200: VoiceDetailOut, 409: ErrorOut})
+def voice_rate(request, voice_id: VoiceId, payload: RateIn):
     """Rate a resolved voice: ``satisfied`` or ``basically`` closes it, ``unsatisfied`` (with a
     note saying why) reopens it."""
     return _rate(request, voice_id, payload.rating, payload.note)
 
 
+def _unit(code: str) -> Org | None:
+    unit = Org.objects.filter(code=code).first() if code else None
+    if code and unit is None:
+        raise not_found(_("找不到编码为“%(code)s”的单位") % {"code": code})
+    return unit
+
+
 def _move(request, voice: Voice, payload: TransitionIn):
-    """Call the workflow service that leads to ``payload.to``."""
+    """Call the workflow service that leads to ``payload.to``. What the payload names and does not
+    exist (a category, an account, a unit) is 404."""
     to, note, by = payload.to, payload.note, request.user
     if to == S.ACCEPTED:
         category = None
         if payload.category:
             category = VoiceCategory.objects.filter(code=payload.category).first()
             if category is None:
-                raise ValidationError({"category": _("找不到该类别")})
+                raise not_found(_("找不到该类别"))
         return workflow.voice_accept(by=by, voice=voice, library=payload.library or None, category=category,
                                      note=note)
     if to == S.ASSIGNED:
         handler = User.objects.filter(username=payload.handler).first() if payload.handler else None
-        unit = Org.objects.filter(code=payload.unit).first() if payload.unit else None
         if payload.handler and handler is None:
-            raise ValidationError({"handler": _("找不到该账号")})
-        if payload.unit and unit is None:
-            raise ValidationError({"unit": _("找不到该单位")})
-        return workflow.voice_assign(by=by, voice=voice, handler=handler, unit=unit, note=note)
+            raise not_found(_("找不到该账号"))
+        return workflow.voice_assign(by=by, voice=voice, handler=handler, unit=_unit(payload.unit), note=note)
     if to == S.CLAIMED:
-        unit = Org.objects.filter(code=payload.unit).first() if payload.unit else None
-        if payload.unit and unit is None:
-            raise ValidationError({"unit": _("找不到该单位")})
-        return workflow.voice_claim(by=by, voice=voice, unit=unit, note=note)
+        return workflow.voice_claim(by=by, voice=voice, unit=_unit(payload.unit), note=note)
     moves = {
         S.REJECTED: lambda: workflow.voice_reject(by=by, voice=voice, reason=note),
         S.IN_PROGRESS: lambda: workflow.voice_start(by=by, voice=voice, note=note),
@@ -270,18 +247,16 @@ def _move(request, voice: Voice, payload: TransitionIn):
     return moves[to]()
 
 
-@router.post("/{voice_id}/transition", response={200: VoiceDetailOut, 400: RefusalOut, 409: RefusalOut})
-def voice_transition(request, voice_id: int, payload: TransitionIn):
+@router.post("/{voice_id}/transition", response={200: VoiceDetailOut, 409: ErrorOut})
+def voice_transition(request, voice_id: VoiceId, payload: TransitionIn):
     """Move a voice to the status ``to``, with a ``note`` (the reason of a rejection, the
     resolution, why it is closed or reopened). A move the table does not allow from the voice's
     status is 409 with the reason; who may make it is checked as on the pages (403)."""
-    if payload.to not in VoiceStatus.values:
-        return _invalid("to", _("请指定要转到的状态，可选：%(allowed)s") % {"allowed": "、".join(VoiceStatus.values)})
     voice = _voice(request, voice_id, claiming=payload.to == S.CLAIMED)
     if payload.to == S.SUBMITTED:
-        return _refusal(409, _("事项不能退回“待受理”"), "conflict")
+        raise conflict(_("事项不能退回“待受理”"))
     try:
         _move(request, voice, payload)
     except ValidationError as error:
-        return _refused(error)
+        raise _refused(error) from None
     return Status(200, _reloaded(voice))

@@ -222,6 +222,12 @@ def test_api_compliance_lists_units_with_their_actions(client, street, campaign,
     }]
     assert client.get("/api/v1/campaigns/nope/compliance").status_code == 404
     assert client.get(f"/api/v1/campaigns/{campaign.slug}/compliance?org=NOPE").status_code == 404
+    # The sort keys are a closed list: another is refused (422, in Chinese), not silently ignored.
+    assert client.get("/api/v1/campaigns?sort=start").status_code == 200
+    refused = client.get("/api/v1/campaigns?sort=name")
+    assert refused.status_code == 422 and "不是有效的取值" in refused.json()["detail"]
+    assert client.get(f"/api/v1/campaigns/{campaign.slug}/compliance?sort=overdue").status_code == 200
+    assert client.get(f"/api/v1/campaigns/{campaign.slug}/compliance?sort=worst").status_code == 422
 
 
 # --- Home page and menu -----------------------------------------------------------------------

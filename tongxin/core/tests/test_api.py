@@ -89,3 +89,70 @@ def test_session_client_can_use_api(street):
     client = Client()
     client.force_login(street.accounts["street_admin"])
     assert client.get("/api/v1/me").status_code == 200
+
+
+# --- What the schema allows, and the refusals it declares -------------------------------------------
+
+@pytest.mark.parametrize("query", [
+    {"offset": "-6450647112106094106639661707296768"}, {"offset": "1000000001"}, {"limit": "0"}, {"limit": "201"},
+    {"sort": "age"}, {"group": "nobody"}, {"org": "BLP C1"}, {"q": "张\x00三"},
+])
+def test_people_refuses_what_the_schema_does_not_allow_with_422_in_chinese(client, street, query):
+    """A huge offset is refused before it reaches PostgreSQL (it used to overflow there: a 500)."""
+    token = _token(client, "street_admin")
+    response = client.get("/api/v1/people", query, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid" and list(body["errors"]) == list(query)
+    assert body["detail"].startswith("请求内容格式不正确")
+
+
+def test_people_pages_up_to_the_bounds(client, street):
+    token = _token(client, "street_admin")
+    response = client.get("/api/v1/people", {"offset": 1_000_000_000, "limit": 200, "sort": "-name"},
+                          HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200 and response.json()["items"] == []
+
+
+def test_refusals_are_chinese_with_a_code(client, street):
+    token = _token(client, "street_admin")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert client.get("/api/v1/people/999999", **auth).json() == {
+        "detail": "找不到所请求的对象，或无权查看", "code": "not_found"}
+    assert client.get("/api/v1/people", {"org": "NOPE"}, **auth).json() == {
+        "detail": "找不到编码为“NOPE”的组织", "code": "not_found"}
+    assert client.get("/api/v1/people/0", **auth).status_code == 422
+    assert client.get("/api/v1/people/99999999999999999999", **auth).status_code == 422
+    assert client.get("/api/v1/me").json() == {"detail": "请先登录或提供有效的接口令牌", "code": "not_authenticated"}
+
+
+def test_the_openapi_document_declares_every_refusal(client, db):
+    """Each operation declares what it can answer: 401/403 behind a login, 422 where it reads
+    input, 400 where it reads a JSON body, 404 where its path names something — all with the
+    shared error body — and no status it cannot answer."""
+    doc = client.get("/api/v1/openapi.json").json()
+    paths = doc["paths"]
+    assert set(doc["components"]["schemas"]["ErrorOut"]["required"]) == {"detail"}
+
+    def statuses(path, method):
+        return {int(status) for status in paths[path][method]["responses"]}
+
+    assert statuses("/api/v1/me", "get") == {200, 401, 403, 414}
+    assert statuses("/api/v1/points/balance", "get") == {200, 401, 403, 414}
+    assert statuses("/api/v1/people", "get") == {200, 401, 403, 404, 414, 422}
+    assert statuses("/api/v1/people/{person_id}", "get") == {200, 401, 403, 404, 414, 422}
+    assert statuses("/api/v1/auth/token", "post") == {200, 400, 401, 403, 414, 422}
+    assert statuses("/api/v1/voices/{voice_id}/transition", "post") == {200, 400, 401, 403, 404, 409, 414, 422}
+    assert statuses("/api/v1/redemptions", "post") == {200, 201, 400, 401, 403, 404, 409, 414, 422}
+    error = {"$ref": "#/components/schemas/ErrorOut"}
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if int(status) == 414:  # the front server's page, not the app's
+                    assert "content" not in response
+                elif int(status) >= 400:
+                    assert response["content"]["application/json"]["schema"] == error, (path, method, status)
+    limit = {p["name"]: p["schema"] for p in paths["/api/v1/people"]["get"]["parameters"]}
+    assert (limit["limit"]["minimum"], limit["limit"]["maximum"], limit["offset"]["minimum"]) == (1, 200, 0)
+    key = paths["/api/v1/redemptions"]["post"]["parameters"][0]
+    assert (key["name"], key["in"], key["required"]) == ("Idempotency-Key", "header", True)

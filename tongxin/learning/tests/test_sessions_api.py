@@ -87,9 +87,11 @@ def test_checkin_then_retry_returns_the_same_attendance(client, street):
 
 
 @pytest.mark.parametrize("case, status, code, detail", [
-    ("expired", 400, "expired", "二维码已过期，请扫描屏幕上最新的二维码"),
-    ("forged", 400, "invalid", "二维码无效，请扫描现场屏幕上的二维码"),
-    ("closed", 400, "closed", "活动已结束，签到已关闭"),
+    # A code the session does not take now: a conflict with the session's state (409).
+    ("expired", 409, "expired", "二维码已过期，请扫描屏幕上最新的二维码"),
+    ("forged", 409, "invalid", "二维码无效，请扫描现场屏幕上的二维码"),
+    ("other_session", 409, "invalid", "二维码无效，请扫描现场屏幕上的二维码"),
+    ("closed", 409, "closed", "活动已结束，签到已关闭"),
     ("out_of_scope", 403, "out_of_scope", "您不在本次活动的参加范围内，如有疑问请联系组织者"),
 ])
 def test_refusals_carry_a_code_and_a_chinese_detail(client, street, case, status, code, detail):
@@ -99,6 +101,8 @@ def test_refusals_carry_a_code_and_a_chinese_detail(client, street, case, status
         token = make_code(session, now=timezone.now() - timedelta(seconds=90))
     elif case == "forged":
         token = token.split(".")[0] + ".AAAAAAAAAAAAAAAA"
+    elif case == "other_session":
+        token = make_code(_session(street, topic="另一场"))
     elif case == "closed":
         session_close(by=street.accounts["street_admin"], session=session)
     response = client.post(f"/api/v1/sessions/{session.pk}/checkin", {"token": token},
@@ -113,9 +117,9 @@ def test_checkin_needs_a_login_and_a_session(client, street):
     anonymous = client.post(f"/api/v1/sessions/{session.pk}/checkin", {"token": make_code(session)},
                             content_type="application/json")
     assert anonymous.status_code == 401
-    missing = client.post("/api/v1/sessions/999999/checkin", {"token": "1.x"}, content_type="application/json",
-                          **_token(client, "resident"))
-    assert missing.status_code == 404
+    missing = client.post("/api/v1/sessions/999999/checkin", {"token": "1.AAAAAAAAAAAAAAAA"},
+                          content_type="application/json", **_token(client, "resident"))
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
     no_person = client.post(f"/api/v1/sessions/{session.pk}/checkin", {"token": make_code(session)},
                             content_type="application/json", **_token(client, "community_worker"))
     assert no_person.status_code == 403 and no_person.json()["code"] == "no_person"
@@ -136,3 +140,43 @@ def test_the_openapi_document_lists_the_three_routes(client, db):
     assert "/api/v1/sessions" in paths
     assert "/api/v1/sessions/{session_id}/qr-token" in paths
     assert "/api/v1/sessions/{session_id}/checkin" in paths
+
+
+@pytest.mark.parametrize("token", ["", "1.x", "abc", "1.AAAAAAAAAAAAAAA\x00"])
+def test_a_token_that_is_no_code_is_422(client, street, token):
+    session = _session(street)
+    response = client.post(f"/api/v1/sessions/{session.pk}/checkin", {"token": token},
+                           content_type="application/json", **_token(client, "resident"))
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid" and "token" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("query", [
+    {"offset": "21073740178464059392"}, {"offset": "-1"}, {"limit": "0"}, {"limit": "201"},
+    {"kind": "party"}, {"starts_from": "yesterday"}, {"org": "BLP\x00"},
+    {"starts_from": "0.5"},  # pydantic alone would read a number as a Unix time
+    {"starts_from": "2024-02-05T20:23:26.815-23:30"},  # an offset PostgreSQL refuses: it was a 500
+    {"starts_before": "1899-12-31T00:00:00Z"},
+])
+def test_the_list_refuses_what_its_schema_does_not_allow(client, street, query):
+    """Bounds in the schema: a huge offset is 422 in Chinese, not a 500 from PostgreSQL."""
+    response = client.get("/api/v1/sessions", query, **_token(client, "street_admin"))
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid" and list(body["errors"]) == list(query)
+    assert body["detail"].startswith("请求内容格式不正确")
+
+
+def test_the_largest_offset_is_read(client, street):
+    response = client.get("/api/v1/sessions", {"offset": 1_000_000_000, "limit": 200}, **_token(client, "street_admin"))
+    assert response.status_code == 200 and response.json()["items"] == []
+
+
+def test_moments_in_rfc_3339_are_read(client, street):
+    _session(street, topic="社区")
+    admin = _token(client, "street_admin")
+    for moment in ("2020-01-01T00:00:00Z", "2020-01-01T08:00:00.5+08:00", "2020-01-01T00:00:00-12:00"):
+        response = client.get("/api/v1/sessions", {"starts_from": moment}, **admin)
+        assert response.status_code == 200 and response.json()["count"] == 1, moment
+    response = client.get("/api/v1/sessions", {"starts_before": "2020-01-01T00:00:00+14:00"}, **admin)
+    assert response.status_code == 200 and response.json()["count"] == 0

@@ -128,6 +128,9 @@ def test_the_api_gives_every_figure_and_the_children(client, work):
 @pytest.mark.parametrize(("query", "status", "message"), [
     ("from=2024-13-01", 422, "日期格式应为 2024-09-10"),
     ("from=2024-09-10&to=2024-09-01", 422, "结束日期不能早于开始日期"),
+    ("from=2020-01-01&to=2024-01-01", 422, "统计期间最长三年"),
+    ("from=1899-12-31", 422, "日期格式应为 2024-09-10"),  # the schema's days: 1900 to 2999
+    ("to=20240910", 422, "日期格式应为 2024-09-10"),
     ("org=NOPE", 404, "找不到编码为“NOPE”的组织"),
     ("campaign=nope", 404, "找不到该主题活动"),
 ])

@@ -1,6 +1,6 @@
 """The voices API (/api/v1/voices): the list within what the caller may see, intake by a resident
 and on a resident's behalf, one voice with its history, claim, the workflow's moves, rating, the
-figures and the three rates — each with its refusals (401, 403, 404, 409, 400 with a Chinese
+figures and the three rates — each with its refusals (401, 403, 404, 409, 422 with a Chinese
 ``detail``) — and the OpenAPI document."""
 
 from __future__ import annotations
@@ -86,9 +86,9 @@ def test_paging(world):
     assert data["count"] == 6 and len(data["items"]) == 2
 
 
-def test_a_filter_value_that_does_not_exist_is_400_in_chinese(world):
+def test_a_filter_value_that_does_not_exist_is_422_in_chinese(world):
     response = as_role(world.s, "community_worker").get(URL, {"status": "done"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     data = response.json()
     assert data["code"] == "invalid" and "不是有效的取值" in data["detail"] and "status" in data["errors"]
 
@@ -127,9 +127,9 @@ def test_a_resident_submits_their_own(street):
     ({"kind": "praise", "text": "社区工作人员服务很好"}, "kind", "请选择反映的类型"),
     ({"text": "社区工作人员服务很好"}, "kind", "请选择反映的类型"),
 ])
-def test_bad_intake_is_400_in_chinese(street, body, field, message):
+def test_bad_intake_is_422_in_chinese(street, body, field, message):
     response = as_role(street, "resident").post(URL, body, content_type="application/json")
-    assert response.status_code == 400
+    assert response.status_code == 422
     data = response.json()
     assert data["code"] == "invalid" and message in data["detail"] and field in data["errors"]
 
@@ -154,12 +154,22 @@ def test_on_behalf_refusals(street):
     assert response.status_code == 403 and "无权" in response.json()["detail"]
     body["on_behalf"] = {"person": street.resident_b.pk, "channel": "visit"}  # not in the worker's scope
     response = as_role(street, "community_worker").post(URL, body, content_type="application/json")
-    assert response.status_code == 400 and "person" in response.json()["errors"]
+    assert response.status_code == 404 and response.json()["detail"] == "找不到该人员，或不在您负责的范围内"
     body["on_behalf"] = {"org": "NOPE", "channel": "visit"}
-    assert as_role(street, "community_worker").post(URL, body, content_type="application/json").status_code == 400
+    response = as_role(street, "community_worker").post(URL, body, content_type="application/json")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
     body["on_behalf"] = {"org": "BLP-C1-G1", "channel": "telegram"}
     response = as_role(street, "community_worker").post(URL, body, content_type="application/json")
-    assert response.status_code == 400 and response.json()["detail"] == "请选择来源渠道"
+    assert response.status_code == 422 and response.json()["detail"] == "请选择来源渠道"
+    # On behalf without a place, or without a channel: the schema says both are needed.
+    for behalf in ({"channel": "visit"}, {"org": "BLP-C1-G1"}):
+        body["on_behalf"] = behalf
+        response = as_role(street, "community_worker").post(URL, body, content_type="application/json")
+        assert response.status_code == 422 and "on_behalf" in response.json()["errors"], behalf
+    body.pop("on_behalf")
+    body["channel"] = "hotline"  # a channel of staff, but no one named: not a resident's own voice
+    response = as_role(street, "community_worker").post(URL, body, content_type="application/json")
+    assert response.status_code == 422 and "on_behalf" in response.json()["errors"]
     body["on_behalf"] = {"org": "BLP-C1-G1", "channel": "visit"}
     assert as_role(street, "resident").post(URL, body, content_type="application/json").status_code == 403
 
@@ -207,14 +217,16 @@ def test_claim_refusals(street):
     # A unit that is not a partner unit.
     response = as_role(street, "party_member").post(f"{URL}/{wish.pk}/claim", {"unit": "BLP-C1"},
                                                    content_type="application/json")
-    assert response.status_code == 400 and "共建单位" in response.json()["detail"]
+    assert response.status_code == 409 and "共建单位" in response.json()["detail"]
+    assert response.json()["errors"]["unit"]
+    # A unit that does not exist.
     response = as_role(street, "party_member").post(f"{URL}/{wish.pk}/claim", {"unit": "NOPE"},
                                                    content_type="application/json")
-    assert response.status_code == 400
+    assert response.status_code == 404 and response.json()["detail"] == "找不到编码为“NOPE”的单位"
     # Not a wish.
     opinion = resolved_opinion(street)
     response = as_role(street, "community_worker").post(f"{URL}/{opinion.pk}/claim", {}, content_type="application/json")
-    assert response.status_code == 400 and response.json()["detail"] == "只有心愿可以接单"
+    assert response.status_code == 409 and response.json()["detail"] == "只有心愿可以接单"
     # Out of sight.
     assert as_role(street, "auditor").post(f"{URL}/{wish.pk}/claim", {}, content_type="application/json").status_code == 404
 
@@ -236,8 +248,8 @@ def test_moves_through_the_api(street):
         "accepted", "sanitation")
     assert move({"to": "assigned", "handler": "community_worker"}).json()["status"] == "assigned"
     assert move({"to": "in_progress"}).json()["status"] == "in_progress"
-    response = move({"to": "resolved", "note": ""})
-    assert response.status_code == 400 and response.json()["detail"] == "请写明办理结果"
+    response = move({"to": "resolved", "note": " "})
+    assert response.status_code == 422 and response.json()["detail"] == "请写明办理结果"
     data = move({"to": "resolved", "note": "已安排保洁清理"}).json()
     assert (data["status"], data["resolution"]) == ("resolved", "已安排保洁清理")
     assert move({"to": "closed", "note": "多次联系不上反映人"}).json()["status"] == "closed"
@@ -248,17 +260,22 @@ def test_move_refusals(street):
     voice = voice_submit(by=street.accounts["resident"], kind=VoiceKind.OPINION, text="小区绿化带杂草丛生")
     url = f"{URL}/{voice.pk}/transition"
     response = as_role(street, "community_worker").post(url, {"to": "done"}, content_type="application/json")
-    assert response.status_code == 400 and response.json()["errors"]["to"]
+    assert response.status_code == 422 and response.json()["errors"]["to"]
     response = as_role(street, "community_worker").post(url, {"to": "submitted"}, content_type="application/json")
     assert response.status_code == 409
     response = as_role(street, "community_worker").post(url, {"to": "rejected"}, content_type="application/json")
-    assert response.status_code == 400 and "理由" in response.json()["detail"]
+    assert response.status_code == 422 and "理由" in response.json()["detail"]
+    response = as_role(street, "community_worker").post(url, {"to": "assigned"}, content_type="application/json")
+    assert response.status_code == 422 and response.json()["detail"] == "请选择承办人或承办单位"
+    for body in ({"to": "assigned", "handler": "nobody"}, {"to": "assigned", "unit": "NOPE"}):
+        response = as_role(street, "community_worker").post(url, body, content_type="application/json")
+        assert response.status_code == 404 and response.json()["code"] == "not_found", body
     # A grid worker sees it but does not handle it.
     response = as_role(street, "grid_worker").post(url, {"to": "accepted"}, content_type="application/json")
     assert response.status_code == 403 and response.json()["detail"] == "无权办理该事项"
     response = as_role(street, "community_worker").post(url, {"to": "accepted", "category": "nope"},
                                                         content_type="application/json")
-    assert response.status_code == 400 and "category" in response.json()["errors"]
+    assert response.status_code == 404 and response.json()["detail"] == "找不到该类别"
 
 
 # --- Rating -----------------------------------------------------------------------------------------
@@ -278,12 +295,12 @@ def test_unsatisfied_reopens_and_needs_a_reason(street):
     voice = resolved_opinion(street)
     url = f"{URL}/{voice.pk}/rate"
     response = as_role(street, "resident").post(url, {"rating": "unsatisfied"}, content_type="application/json")
-    assert response.status_code == 400 and "不满意" in response.json()["detail"]
+    assert response.status_code == 422 and "不满意" in response.json()["detail"]
     response = as_role(street, "resident").post(url, {"rating": "unsatisfied", "note": "路面还是不平"},
                                                 content_type="application/json")
     assert response.json()["status"] == "reopened"
     response = as_role(street, "resident").post(url, {"rating": "great"}, content_type="application/json")
-    assert response.status_code == 400 and response.json()["errors"]["rating"]
+    assert response.status_code == 422 and response.json()["errors"]["rating"]
 
 
 def test_staff_record_a_follow_up_call_and_others_may_not_rate(street):
@@ -334,9 +351,9 @@ def test_who_reads_the_figures(street, role, query, status):
 @pytest.mark.parametrize(("query", "field", "message"), [
     ({"from": "2024-02-30"}, "from", "日期格式应为"), ({"from": "2024-03-01", "to": "2024-02-01"}, "to", "结束日期"),
 ])
-def test_bad_dates_are_400_in_chinese(street, query, field, message):
+def test_bad_dates_are_422_in_chinese(street, query, field, message):
     response = as_role(street, "community_worker").get(f"{URL}/figures", query)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.json()["detail"] and field in response.json()["errors"]
 
 
@@ -365,5 +382,12 @@ def test_a_body_the_schema_cannot_read_is_422_in_chinese(street):
     assert response.status_code == 422
     assert response.json()["detail"] == "请求内容格式不正确：urgent"
     assert response.json()["errors"] == {"urgent": ["格式不正确"]}
+    # Read strictly, as the schema says: 0 is no boolean, "1" no id.
+    response = as_role(street, "resident").post(URL, {"kind": "wish", "text": "希望组织义诊", "urgent": 0},
+                                                content_type="application/json")
+    assert response.status_code == 422 and list(response.json()["errors"]) == ["urgent"]
+    body = {"kind": "wish", "text": "希望组织义诊", "on_behalf": {"household": "1", "channel": "form"}}
+    response = as_role(street, "community_worker").post(URL, body, content_type="application/json")
+    assert response.status_code == 422 and list(response.json()["errors"]) == ["household"]
     response = as_role(street, "resident").post(URL, "{not json", content_type="application/json")
     assert response.status_code == 400 and response.json()["detail"] == "请求内容不是有效的 JSON"
