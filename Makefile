@@ -42,7 +42,9 @@ test-postgres: install
 ## nothing), then QR check-ins through gunicorn driven by wrk, against
 ## a bare Django view and pgbench, then the points-store race (200 residents, 50 simultaneous
 ## redemptions each, exactly 200 must succeed, nothing below zero, no 5xx) and its requests per
-## second; prints a table, writes bench/results/latest.json
+## second, the reports; prints a table, writes bench/results/latest.json. Fails when a check of
+## correctness fails (lost or extra rows, 5xx, not exactly 200 redemptions); a speed target missed
+## is marked NO in the table
 bench: install system-packages
 	DJANGO_SETTINGS_MODULE=config.settings.local bash scripts/with_postgres.sh $(PY) bench/run.py
 
