@@ -1,7 +1,8 @@
 """Figures of the points (积分统计) for an org and a period: earned, spent and refunded by action
 and by the org's children, how many people earned any (participation), the top earners of each
 community, and redemptions by reward. A few grouped SQL queries, each over the org's subtree by
-the materialised path; nothing loops over entries in Python.
+the materialised path; nothing loops over entries in Python. The sums are read from the day
+tallies and the earners from the accounts (``points.tally``); only the rankings read entries.
 
 Spent is the gross of the redemptions made in the period; refunded what came back in it (a
 cancelled or expired redemption), so the points that left the ledger are ``spent - refunded``.
@@ -20,6 +21,7 @@ from tongxin.orgs.models import Org, OrgKind
 
 from .actions import PointsAction
 from .models import EntryKind, PointsEntry, Redemption, RedemptionStatus
+from .tally import TALLIED, day_tallies, earners_count
 
 TOP = 10
 PLACES = (OrgKind.STREET, OrgKind.TOWNSHIP, OrgKind.COMMUNITY, OrgKind.VILLAGE)
@@ -88,13 +90,6 @@ def _bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
             timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min), tz))
 
 
-_SUMS = {
-    "earned": Coalesce(Sum("amount", filter=Q(kind=EntryKind.EARN)), 0),
-    "spent": Coalesce(-Sum("amount", filter=Q(kind=EntryKind.SPEND)), 0),
-    "refunded": Coalesce(Sum("amount", filter=Q(kind=EntryKind.REFUND)), 0),
-}
-
-
 def _entries(org: Org, start: datetime, end: datetime):
     return PointsEntry.objects.filter(org_path__startswith=org.path, at__gte=start, at__lt=end)
 
@@ -113,12 +108,15 @@ class PointsTotals:
     participants: int
 
 
+_TALLY_SUMS = {name: Coalesce(Sum(name), 0) for name in TALLIED.values()}
+
+
 def points_totals(org: Org, date_from: date, date_to: date) -> PointsTotals:
-    """The totals of ``points_figures`` alone (earned, spent, refunded, people who earned any), in
-    two queries: what the reports' figures need, without the rankings and the rewards."""
-    entries = _entries(org, *_bounds(date_from, date_to))
-    sums = entries.aggregate(**_SUMS)
-    participants = entries.filter(kind=EntryKind.EARN).values("person_id").distinct().count()
+    """The totals of ``points_figures`` alone (earned, spent, refunded, people who earned any), from
+    the day tallies and the accounts: what the reports' figures need, without the rankings and
+    the rewards."""
+    sums = day_tallies(org, date_from, date_to).aggregate(**_TALLY_SUMS)
+    participants = earners_count(org, *_bounds(date_from, date_to))
     return PointsTotals(sums["earned"], sums["spent"], sums["refunded"], participants)
 
 
@@ -127,21 +125,22 @@ def points_figures(org: Org, date_from: date, date_to: date) -> PointsFigures:
     both included)."""
     start, end = _bounds(date_from, date_to)
     entries = _entries(org, start, end)
+    tallies = day_tallies(org, date_from, date_to)
 
     by_action = [Movement(row["action"], _action_label(row["action"]), row["earned"], row["spent"], row["refunded"])
-                 for row in entries.values("action").annotate(**_SUMS).order_by("action")]
+                 for row in tallies.values("action").annotate(**_TALLY_SUMS).order_by("action")]
 
     # Entries carry the person's community; the org's children (communities of a street, or the
     # streets of a district) are found by path prefix among the few community rows.
-    per_community = {row["org_id"]: row for row in entries.values("org_id", "org_path").annotate(**_SUMS)}
+    per_community = {row["org_id"]: row for row in tallies.values("org_id", "org_path").annotate(**_TALLY_SUMS)}
     children = list(Org.objects.filter(parent=org).order_by("path")) or [org]
     by_org = []
     for child in children:
         rows = [row for row in per_community.values() if row["org_path"].startswith(child.path)]
         if rows or child.kind in PLACES:  # a place with nothing earned shows as 0; a branch or unit not at all
-            by_org.append(Movement(child.pk, child.name, *(sum(row[k] for row in rows) for k in _SUMS)))
+            by_org.append(Movement(child.pk, child.name, *(sum(row[k] for row in rows) for k in TALLIED.values())))
 
-    participants = entries.filter(kind=EntryKind.EARN).values("person_id").distinct().count()
+    participants = earners_count(org, start, end)
 
     ranked = (entries.filter(kind=EntryKind.EARN)
               .values("org_id", "org__name", "person_id", "person__name")

@@ -26,6 +26,11 @@ class PointsAccount(models.Model):
     balance = models.IntegerField(_("积分余额"), default=0)
     earned = models.IntegerField(_("累计获得"), default=0)
     spent = models.IntegerField(_("累计使用"), default=0)
+    # When the first and the last award of the ledger were dated (earn entries only; null before
+    # the first): how many people earned in a period is read from these, and only an account that
+    # earned before and after the period needs its entries looked at (``points.tally``).
+    first_earned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_earned_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -210,3 +215,37 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reward} ×{self.quantity} {self.code}"
+
+
+class PointsDayTally(models.Model):
+    """The points one community earned, spent and got back in one local day, by action: the sums
+    of its ledger entries, so that the figures of a district add up tallies instead of reading
+    every entry. Each entry leaves a ``PointsTallyMark`` in its own statement; a read of the
+    figures first folds the marks in (``points.tally.tally_settle``)."""
+
+    org = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    day = models.DateField()
+    action = models.CharField(max_length=40, blank=True)
+    earned = models.IntegerField(default=0)
+    spent = models.IntegerField(default=0)  # positive, as the figures show it
+    refunded = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "day", "action"], name="points_tally_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.org_path} {self.day} {self.action}"
+
+
+class PointsTallyMark(models.Model):
+    """An entry not yet in its day's tally (its org, day, action, kind and amount), written with
+    the entry and deleted when a read folds it in. Inserts only: the writers of a busy community
+    never wait on one tally row."""
+
+    org = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="+", db_index=False)
+    org_path = models.CharField(max_length=255, editable=False)
+    day = models.DateField()
+    action = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=20, choices=EntryKind.choices)
+    amount = models.IntegerField()

@@ -35,6 +35,7 @@ from tongxin.orgs.models import Org
 from tongxin.people.models import Person
 from tongxin.points.actions import PointsAction, earning_rules_default
 from tongxin.points.models import EarningRule, EntryKind, PointsAccount, PointsEntry, Reward, RewardKind
+from tongxin.points.tally import tally_rebuild
 from tongxin.points.services.catalogue import reward_create
 from tongxin.points.services.ledger import CHECKIN, NotEnoughPoints, cap_windows, capped_amount
 from tongxin.points.services.store import OutOfStock, redemption_cancel, redemption_create, redemption_verify
@@ -103,6 +104,7 @@ class _PointsBuilder:
         earned_by = self._award_all(events)
         for community in self.sp.communities:
             self._redemptions(community, rewards[community.org.pk], earned_by)
+        tally_rebuild(self.street)  # the awards went in bulk, without their tallies' marks
         return self.result
 
     # -- the awards ---------------------------------------------------------------------------------

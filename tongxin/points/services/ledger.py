@@ -31,7 +31,8 @@ from tongxin.core.prepared import model_from_row, prepared_cursor
 from tongxin.orgs.models import Org, OrgKind
 from tongxin.people.models import Person
 
-from ..models import CapPeriod, EarningRule, EntryKind, PointsAccount, PointsEntry
+from ..models import CapPeriod, EarningRule, EntryKind, PointsAccount, PointsEntry, PointsTallyMark
+from ..tally import TALLIED
 
 REASON_MAX = 200
 
@@ -144,11 +145,18 @@ def _write(*, account: PointsAccount, amount: int, kind: str, action: str, reaso
     account.balance += amount
     account.earned += earned
     account.spent += spent
+    earned_at = entry.at if kind == EntryKind.EARN else None
     if connection.vendor == "postgresql":
-        return _write_in_one_statement(entry, earned=earned, spent=spent, by=by, audit_action=audit_action,
-                                       changes=changes)
+        return _write_in_one_statement(entry, earned=earned, spent=spent, earned_at=earned_at, by=by,
+                                       audit_action=audit_action, changes=changes)
     entry.save(force_insert=True)
-    account.save(update_fields=["balance", "earned", "spent", "updated_at"])
+    if earned_at is not None:
+        account.first_earned_at = min(filter(None, (account.first_earned_at, earned_at)))
+        account.last_earned_at = max(filter(None, (account.last_earned_at, earned_at)))
+    account.save(update_fields=["balance", "earned", "spent", "first_earned_at", "last_earned_at", "updated_at"])
+    if kind in TALLIED:
+        PointsTallyMark.objects.create(org_id=entry.org_id, org_path=entry.org_path, day=timezone.localdate(entry.at),
+                                       action=action, kind=kind, amount=amount)
     audit_record(by=by, action=audit_action, obj=entry, changes=changes)
     return entry
 
@@ -158,27 +166,35 @@ _ENTRY_COLUMNS = [f for f in PointsEntry._meta.concrete_fields if not f.primary_
 
 @cache
 def _write_sql() -> str:
-    entries, accounts = PointsEntry._meta.db_table, PointsAccount._meta.db_table
+    entries, accounts, marks = (PointsEntry._meta.db_table, PointsAccount._meta.db_table,
+                                PointsTallyMark._meta.db_table)
     columns = ", ".join(f.column for f in _ENTRY_COLUMNS)
     values = ", ".join(f"%({f.attname})s" for f in _ENTRY_COLUMNS)
     returned = ", ".join(f.column for f in PointsEntry._meta.concrete_fields)
+    tallied = ", ".join(f"'{kind}'" for kind in TALLIED)
     return (
         f"WITH e AS (INSERT INTO {entries} ({columns}) VALUES ({values}) RETURNING {returned}), "
         f"u AS (UPDATE {accounts} SET balance = balance + %(amount)s, earned = earned + %(earned_delta)s, "
-        f"spent = spent + %(spent_delta)s, updated_at = %(audit_at)s WHERE id = %(account_id)s), "
+        f"spent = spent + %(spent_delta)s, first_earned_at = LEAST(first_earned_at, %(earned_at)s), "
+        f"last_earned_at = GREATEST(last_earned_at, %(earned_at)s), updated_at = %(audit_at)s "
+        f"WHERE id = %(account_id)s), "
+        f"m AS (INSERT INTO {marks} (org_id, org_path, day, action, kind, amount) "
+        f"SELECT org_id, org_path, %(day)s, action, kind, amount FROM e WHERE kind IN ({tallied})), "
         f"audit AS ({audit_insert_sql('e')}) "
         f"SELECT {returned} FROM e"
     )
 
 
-def _write_in_one_statement(entry: PointsEntry, *, earned: int, spent: int, by, audit_action: str,
-                            changes: dict) -> PointsEntry:
-    """(PostgreSQL) The entry, the balance and the audit entry in one prepared statement: three
-    round trips and the ORM's work for each were most of an award's cost on the check-in's path.
-    The database's checks (balance not negative, the key unique) hold as for the ORM's writes."""
+def _write_in_one_statement(entry: PointsEntry, *, earned: int, spent: int, earned_at: datetime | None, by,
+                            audit_action: str, changes: dict) -> PointsEntry:
+    """(PostgreSQL) The entry, the balance, the tally's mark and the audit entry in one prepared
+    statement: three round trips and the ORM's work for each were most of an award's cost on the
+    check-in's path. The database's checks (balance not negative, the key unique) hold as for the
+    ORM's writes."""
     params = {f.attname: f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _ENTRY_COLUMNS}
-    params.update(earned_delta=earned, spent_delta=spent, **audit_sql_params(
-        by=by, action=audit_action, model=PointsEntry, repr_prefix=PointsEntry.REPR_PREFIX, changes=changes))
+    params.update(earned_delta=earned, spent_delta=spent, earned_at=earned_at, day=timezone.localdate(entry.at))
+    params.update(audit_sql_params(by=by, action=audit_action, model=PointsEntry, repr_prefix=PointsEntry.REPR_PREFIX,
+                                   changes=changes))
     with prepared_cursor() as cursor:
         cursor.execute(_write_sql(), params)
         row = cursor.fetchone()

@@ -77,7 +77,8 @@ def _statements_of(captured) -> list[str]:
 def test_a_check_in_that_earns_costs_these_statements(rules):
     """The hot path with a rule: the check-in's read (which brings the rule along) and its write,
     then the award: the account's lock, the caps in one sum, and on PostgreSQL the entry, the
-    balance and its audit entry in one statement (three on SQLite); last the session's count. The
+    balance, the tally's mark and the audit entry in one statement (four on SQLite); last the
+    session's count. The
     account here exists from today's check-in."""
     session = _session(rules)
     points_checkin(by=rules.accounts["resident"], person=rules.resident_a)
@@ -91,7 +92,8 @@ def test_a_check_in_that_earns_costs_these_statements(rules):
         assert statements[4].startswith("WITH e AS (INSERT INTO points_pointsentry ")
         assert statements[5].startswith('UPDATE "learning_session" SET "attendance_count"')
     else:
-        assert len(statements) == 9, statements
+        assert len(statements) == 10, statements
+        assert any(s.startswith('INSERT INTO "points_pointstallymark"') for s in statements)
     assert balance_of(rules.resident_a) == 12
     assert _balance_is_the_sum(rules.resident_a)
     assert Session.objects.get(pk=session.pk).attendance_count == 1
@@ -106,7 +108,7 @@ def test_a_first_award_opens_the_account_in_the_same_number_of_statements(rules)
     with CaptureQueriesContext(connection) as captured:
         attendance_checkin(by=rules.accounts["resident"], session=session, token=make_code(session))
     statements = _statements_of(captured)
-    assert len(statements) == (6 if connection.vendor == "postgresql" else 12), statements
+    assert len(statements) == (6 if connection.vendor == "postgresql" else 13), statements
     assert balance_of(rules.resident_a) == 10
     assert _balance_is_the_sum(rules.resident_a)
     account = PointsAccount.objects.get(person=rules.resident_a)

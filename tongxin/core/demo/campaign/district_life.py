@@ -40,7 +40,8 @@ from tongxin.learning.models import Attendance
 from tongxin.orgs.models import Household, Org, OrgKind
 from tongxin.people.models import Person
 from tongxin.points.actions import DEFAULT_RULES, PointsAction, earning_rules_default
-from tongxin.points.models import EntryKind, PointsAccount, PointsEntry
+from tongxin.points.models import EntryKind, PointsAccount, PointsDayTally, PointsEntry
+from tongxin.points.tally import tally_rebuild
 from tongxin.voices.models import Rating, Visit, Voice, VoiceAction, VoiceCategory, VoiceEvent, VoiceKind
 from tongxin.voices.models import VoiceStatus as S
 from tongxin.voices.text.corpus import labelled_voices
@@ -255,6 +256,7 @@ class _Street:
                  .annotate(s=Sum("amount")).values("s"))
         PointsAccount.objects.filter(pk__in=[a.pk for a in accounts.values()]).update(
             balance=Coalesce(Subquery(total), 0), earned=Coalesce(Subquery(total), 0))
+        tally_rebuild(self.street)
         audit_record(by=None, action=AuditAction.POINTS_AWARDED, obj=self.street,
                      changes={"entries": self.result.points_entries, "accounts": len(accounts), "source": "demo"})
 
@@ -308,6 +310,6 @@ def seed_district_life(district: Org, *, skip: Org | None = None, now: datetime 
         report(result)
     if any(not r.skipped for r in results) and connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
-            for model in (Visit, Voice, VoiceEvent, PointsAccount, PointsEntry):
+            for model in (Visit, Voice, VoiceEvent, PointsAccount, PointsEntry, PointsDayTally):
                 cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
     return results
