@@ -104,6 +104,11 @@ class Household(models.Model):
     in_hardship = models.BooleanField(_("困难户"), default=False)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the household was first and last visited (入户走访), kept by ``voices.services.visits``
+    # with each visit: how many households were visited in a period is read from these
+    # (``core.spans``) instead of from the visits.
+    first_visited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_visited_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("户")

@@ -6,9 +6,8 @@ its million and more entries:
   insert: writers never wait on a tally row). The first read of the figures after that folds the
   marks into the tallies (``tally_settle``), so its cost follows the number of new entries.
 - ``PointsAccount.first_earned_at`` / ``last_earned_at``: written with each award. Who earned in
-  a period is then read from the accounts (``earners_count``): an account whose first or last
-  award lies in the period earned in it, one whose awards all lie outside did not, and only one
-  that earned both before and after the period has its entries looked at.
+  a period is then read from the accounts (``earners_count``, see ``core.spans``): only an
+  account that earned both before and after the period has its entries looked at.
 
 Why the settling is exact under READ COMMITTED, with awards committing all the time: a settle
 deletes the marks it folds in, in its own transaction, and adds exactly the deleted rows to the
@@ -30,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
+from tongxin.core.spans import happened_within
 from tongxin.orgs.models import Org
 
 from .models import EntryKind, PointsAccount, PointsDayTally, PointsEntry, PointsTallyMark
@@ -98,11 +98,10 @@ def day_tallies(org: Org, date_from, date_to):
 
 def earners_count(org: Org, start: datetime, end: datetime) -> int:
     """How many people of ``org``'s subtree earned points in ``[start, end)``."""
-    earned_between = PointsEntry.objects.filter(account=OuterRef("pk"), kind=EntryKind.EARN, at__gte=start,
-                                                at__lt=end)
-    return (PointsAccount.objects.filter(org_path__startswith=org.path, first_earned_at__lt=end,
-                                         last_earned_at__gte=start)
-            .filter(Q(first_earned_at__gte=start) | Q(last_earned_at__lt=end) | Exists(earned_between))
+    earned_between = Exists(PointsEntry.objects.filter(account=OuterRef("pk"), kind=EntryKind.EARN, at__gte=start,
+                                                       at__lt=end))
+    return (PointsAccount.objects.filter(org_path__startswith=org.path)
+            .filter(happened_within("first_earned_at", "last_earned_at", start, end, earned_between))
             .count())
 
 

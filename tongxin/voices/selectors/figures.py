@@ -52,6 +52,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.accounts.selectors import scope_filter, scope_paths
+from tongxin.core.spans import happened_within
 from tongxin.campaigns.models import Campaign
 from tongxin.orgs.models import Household, Org, OrgKind
 
@@ -310,9 +311,11 @@ def _voice_counts(categories: list[VoiceCategory], now: datetime) -> dict:
 
 
 def _household_counts(scope: _Scope) -> dict:
-    # Not EXISTS per household: a district has hundreds of thousands of households and far fewer
-    # visits in a period, so the visited ones are read once (a hashed subplan on PostgreSQL).
-    visited = Q(pk__in=scope.visits().values("household_id"))
+    # A district has hundreds of thousands of households: those visited in the period are told by
+    # their first and last visit, in the same pass (``core.spans``).
+    visits_between = Exists(Visit.objects.filter(scope.period.q("visited_at"), household=OuterRef("pk")))
+    start, end = scope.period.bounds()
+    visited = happened_within("first_visited_at", "last_visited_at", start, end, visits_between)
     return {
         "households": Count("pk"),
         "households_visited": Count("pk", filter=visited),

@@ -56,14 +56,20 @@ class Period:
     since: date | None = None
     until: date | None = None
 
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        """The period as ``[start, end)`` in time (None where open)."""
+        tz = timezone.get_current_timezone()
+        return (datetime.combine(self.since, time.min, tzinfo=tz) if self.since else None,
+                datetime.combine(self.until + timedelta(days=1), time.min, tzinfo=tz) if self.until else None)
+
     def q(self, field: str) -> Q:
         """Local-day bounds on a datetime column, inclusive of both days (indexable)."""
-        tz = timezone.get_current_timezone()
+        start, end = self.bounds()
         condition = Q()
-        if self.since:
-            condition &= Q(**{f"{field}__gte": datetime.combine(self.since, time.min, tzinfo=tz)})
-        if self.until:
-            condition &= Q(**{f"{field}__lt": datetime.combine(self.until + timedelta(days=1), time.min, tzinfo=tz)})
+        if start:
+            condition &= Q(**{f"{field}__gte": start})
+        if end:
+            condition &= Q(**{f"{field}__lt": end})
         return condition
 
     def day_q(self, field: str) -> Q:
@@ -276,11 +282,9 @@ def visit_progress(paths: list[str], period: Period) -> VisitFigures:
 
 def households_not_visited(paths: list[str], period: Period) -> QuerySet[Household]:
     """Households under ``paths`` without a visit in ``period``: hardship households first, then
-    by building and number; each with its residents and its last visit ever."""
-    last = Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_at").values("visited_at")[:1]
+    by building and number; each with its residents (and its last visit ever, kept on the row)."""
     return (Household.objects.filter(_under(paths)).exclude(pk__in=visited_households(paths, period))
             .select_related("org")
-            .annotate(last_visited_at=Subquery(last))
             .prefetch_related(_residents())
             .order_by("-in_hardship", "org_path", "number", "id"))
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -142,6 +144,9 @@ def visit_record(*, by, household: Household, visited_at: datetime, reasons: Seq
                   visited_at=visited_at, notes=notes, campaign=campaign, **flags)
     visit.full_clean(exclude=["org_path"])
     visit.save()
+    Household.objects.filter(pk=household.pk).update(
+        first_visited_at=Least(Coalesce("first_visited_at", Value(visited_at)), Value(visited_at)),
+        last_visited_at=Greatest(Coalesce("last_visited_at", Value(visited_at)), Value(visited_at)))
     for number, item in enumerate(items, start=1):
         try:
             voice_submit(by=by, kind=item.kind, text=item.text, channel=Channel.VISIT, person=item.person,
@@ -153,3 +158,16 @@ def visit_record(*, by, household: Household, visited_at: datetime, reasons: Seq
         "reasons": visit.reasons, "heard": len(items), "campaign": campaign.slug if campaign else None,
     })
     return visit
+
+
+@transaction.atomic
+def household_visit_spans_rebuild(org) -> None:
+    """Set the first and last visit of every household under ``org`` from its visits (after visits
+    were written in bulk, as the demo's seeders do)."""
+    households, visits = Household._meta.db_table, Visit._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {households} SET first_visited_at = span.first, last_visited_at = span.last "
+            f"FROM (SELECT household_id, MIN(visited_at) AS first, MAX(visited_at) AS last FROM {visits} "
+            f"WHERE org_path LIKE %s GROUP BY household_id) AS span WHERE {households}.id = span.household_id",
+            [org.path + "%"])

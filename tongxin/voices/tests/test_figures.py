@@ -202,6 +202,32 @@ def test_the_other_records(world):
     assert [(t.key, t.count) for t in f.deeds] == [("member", 1), ("resident", 1)] and f.deeds_total == 2
 
 
+def test_households_visited_in_a_period_equal_the_visits(street):
+    """Each household keeps its first and last visit; the figures of a period read them and ask
+    the visits only of a household visited before and after it: 1-101 on days 30 and 2 ago (not
+    between), 2-202 on day 10 ago, a hardship household 1-102 on day 20 ago."""
+    s, now, today = street, timezone.now(), timezone.localdate()
+    hardship = household_create(by=None, org=s.building_a1, number="1-102", in_hardship=True)
+    worker = s.accounts["street_admin"]
+    for household, days in ((s.household_a, 30), (s.household_a, 2), (s.household_b, 10), (hardship, 20)):
+        visit_record(by=worker, household=household, visited_at=now - timedelta(days=days))
+    s.household_a.refresh_from_db()
+    minute = {"second": 0, "microsecond": 0}
+    assert (s.household_a.first_visited_at, s.household_a.last_visited_at) == (
+        (now - timedelta(days=30)).replace(**minute), (now - timedelta(days=2)).replace(**minute))
+
+    def visited(since_ago, until_ago):
+        v = voice_figures(org=s.street, date_from=today - timedelta(days=since_ago),
+                          date_to=today - timedelta(days=until_ago) if until_ago is not None else None).visits
+        return v.households, v.households_visited, v.hardship_households, v.hardship_visited
+
+    assert visited(25, 5) == (3, 2, 1, 1)  # 2-202 and 1-102; 1-101 was visited before and after only
+    assert visited(35, 25) == (3, 1, 1, 0)
+    assert visited(40, 0) == (3, 3, 1, 1)
+    assert visited(3, None) == (3, 1, 1, 0)  # open end: 1-101's last visit
+    assert visited(15, 11) == (3, 0, 1, 0)
+
+
 def test_the_subtree_filter(world):
     s = world.s
     b = voice_figures(org=s.community_b)

@@ -44,6 +44,7 @@ from tongxin.points.models import EntryKind, PointsAccount, PointsDayTally, Poin
 from tongxin.points.tally import tally_rebuild
 from tongxin.voices.models import Rating, Visit, Voice, VoiceAction, VoiceCategory, VoiceEvent, VoiceKind
 from tongxin.voices.models import VoiceStatus as S
+from tongxin.voices.services.visits import household_visit_spans_rebuild
 from tongxin.voices.text.corpus import labelled_voices
 
 from .. import voices_texts
@@ -122,6 +123,7 @@ class _Street:
                 rows.append((pk, org_id, path, visitor.pk, visitor.first_name, self.moment(), hardship, returned,
                              petitioner, old_sick, voices_texts.VISIT_NOTES[reason], self.campaign.pk))
         self.result.visits = insert_rows(Visit, fields, rows)
+        household_visit_spans_rebuild(self.street)
         audit_record(by=None, action=AuditAction.VISIT_RECORDED, obj=self.street,
                      changes={"count": self.result.visits, "source": "demo"})
 
@@ -310,6 +312,6 @@ def seed_district_life(district: Org, *, skip: Org | None = None, now: datetime 
         report(result)
     if any(not r.skipped for r in results) and connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
-            for model in (Visit, Voice, VoiceEvent, PointsAccount, PointsEntry, PointsDayTally):
+            for model in (Household, Visit, Voice, VoiceEvent, PointsAccount, PointsEntry, PointsDayTally):
                 cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
     return results
