@@ -9,7 +9,8 @@ redemptions (each with its own Idempotency-Key) through gunicorn, and note every
 
 Passes when no write answered 2xx is missing (each check-in's attendance, each redemption with
 its spend), no ledger row lacks its source, every balance equals its ledger sum, every session's
-kept count equals its attendances, and the app answers 2xx again. Prints the recovery times:
+kept count equals its attendances, the points figures (day tallies) equal the ledger, and the app
+answers 2xx again. Prints the recovery times:
 from the kill or the stop to the first 2xx answer after it.
 """
 
@@ -22,16 +23,19 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from django.db import connections
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from tongxin.core.demo.street import DEMO_STREET_CODE
 from tongxin.learning.checkin_codes import make_code
 from tongxin.learning.models import Attendance, Session
 from tongxin.orgs.models import Org
+from tongxin.points.figures import points_totals
 from tongxin.points.models import PointsAccount, PointsEntry, Redemption, RewardKind
 from tongxin.points.services.catalogue import reward_create
 
@@ -159,6 +163,14 @@ def _verify(sent: list[Sent], session: Session, community: Org) -> list[str]:
     counted = Session.objects.filter(org_path__startswith=community.path).annotate(n=Count("attendances"))
     if any(s.attendance_count != s.n for s in counted):
         problems.append("a session's kept count differs from its attendances")
+    # The day tallies (each entry's mark was written in the entry's statement) equal the ledger.
+    today = timezone.localdate()
+    totals = points_totals(community, date(2000, 1, 1), today)
+    ledger = entries.aggregate(earned=Coalesce(Sum("amount", filter=Q(kind="earn")), 0),
+                               spent=Coalesce(-Sum("amount", filter=Q(kind="spend")), 0),
+                               refunded=Coalesce(Sum("amount", filter=Q(kind="refund")), 0))
+    if (totals.earned, totals.spent, totals.refunded) != (ledger["earned"], ledger["spent"], ledger["refunded"]):
+        problems.append(f"points figures {totals} differ from the ledger {ledger}")
     return problems
 
 

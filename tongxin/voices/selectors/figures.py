@@ -52,8 +52,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.accounts.selectors import scope_filter, scope_paths
-from tongxin.core.spans import happened_within
 from tongxin.campaigns.models import Campaign
+from tongxin.core.spans import happened_within
 from tongxin.orgs.models import Household, Org, OrgKind
 
 from ..models import (
